@@ -1,0 +1,35 @@
+/** Sort keys of the evidence table. Every partition key is `TENANT#<id>`. */
+
+export const tenantKey = (tenantId: string) => `TENANT#${tenantId}`;
+
+export const SORT_KEYS = {
+  tenant: 'TENANT',
+  alertState: 'ALERTSTATE',
+  latestReport: 'LATEST#REPORT',
+  package: (digest: string) => `PACKAGE#${digest}`,
+  closeout: (closeoutId: string) => `CLOSEOUT#${closeoutId}`,
+  delivery: (deliveryId: string) => `DELIVERY#${deliveryId}`,
+  retryPlan: (planId: string) => `RETRYPLAN#${planId}`,
+  workerRun: (runId: string) => `WORKERRUN#${runId}`,
+  execution: (runId: string, deliveryId: string) =>
+    `EXECUTION#${runId}#${deliveryId}`,
+  report: (reportId: string) => `REPORT#${reportId}`,
+  alertPlan: (alertPlanId: string) => `ALERTPLAN#${alertPlanId}`,
+  alertDelivery: (alertPlanId: string, route: string) =>
+    `ALERTDELIVERY#${alertPlanId}#${route}`,
+  silence: (silenceId: string) => `SILENCE#${silenceId}`,
+} as const;
+
+/** Sort-key prefixes for queries by record kind. */
+export const SORT_PREFIXES = {
+  closeout: 'CLOSEOUT#',
+  delivery: 'DELIVERY#',
+  retryPlan: 'RETRYPLAN#',
+  workerRun: 'WORKERRUN#',
+  execution: (runId: string) => `EXECUTION#${runId}#`,
+  silence: 'SILENCE#',
+  alertDelivery: (alertPlanId: string) => `ALERTDELIVERY#${alertPlanId}#`,
+} as const;
+
+/** Partition of the index that lists every tenant. */
+export const TENANT_REGISTRY = 'TENANTS';

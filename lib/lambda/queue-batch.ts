@@ -1,0 +1,58 @@
+/**
+ * The partial batch contract of the SQS consumers: a record whose handler
+ * throws is reported alone in `batchItemFailures`; an error before any record
+ * was handled reports every record, never an empty list.
+ */
+import {
+  BatchProcessor,
+  EventType,
+  processPartialResponse,
+} from '@aws-lambda-powertools/batch';
+import type {
+  Context,
+  SQSBatchResponse,
+  SQSEvent,
+  SQSRecord,
+} from 'aws-lambda';
+import { logger } from '../observability.ts';
+
+/**
+ * Runs `handleRecord` on each record of the batch and returns the ids of the
+ * records that failed.
+ */
+export async function processQueueBatch(
+  event: SQSEvent,
+  context: Context,
+  handleRecord: (record: SQSRecord) => Promise<unknown>,
+): Promise<SQSBatchResponse> {
+  const records = event.Records ?? [];
+  logger.info('batch received', { records: records.length });
+  try {
+    const processor = new BatchProcessor(EventType.SQS);
+    const response = await processPartialResponse(
+      event,
+      async (record: SQSRecord) => {
+        try {
+          return await handleRecord(record);
+        } catch (error) {
+          logger.warn('record failed', { messageId: record.messageId, error });
+          throw error;
+        }
+      },
+      processor,
+      { context, throwOnFullBatchFailure: false },
+    );
+    logger.info('batch processed', {
+      records: records.length,
+      failed: response.batchItemFailures.length,
+    });
+    return response;
+  } catch (error) {
+    logger.error('batch failed before its records were handled', { error });
+    return {
+      batchItemFailures: records.map((record) => ({
+        itemIdentifier: record.messageId,
+      })),
+    };
+  }
+}
