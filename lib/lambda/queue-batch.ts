@@ -17,17 +17,19 @@ import type {
 import { logger } from '../observability.ts';
 
 /**
- * Runs `handleRecord` on each record of the batch and returns the ids of the
- * records that failed.
+ * Runs `prepare` once, then `handleRecord` on each record of the batch, and
+ * returns the ids of the records that failed.
  */
 export async function processQueueBatch(
   event: SQSEvent,
   context: Context,
   handleRecord: (record: SQSRecord) => Promise<unknown>,
+  prepare: () => Promise<void> = async () => {},
 ): Promise<SQSBatchResponse> {
-  const records = event.Records ?? [];
+  const records = Array.isArray(event.Records) ? event.Records : [];
   logger.info('batch received', { records: records.length });
   try {
+    await prepare();
     const processor = new BatchProcessor(EventType.SQS);
     const response = await processPartialResponse(
       event,

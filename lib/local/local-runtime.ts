@@ -47,6 +47,13 @@ export interface ApiResult {
 
 export interface LocalRuntime {
   endpoint: LocalEndpoint;
+  /** The function handlers, as CDK bundles them. */
+  handlers: {
+    evaluateHealth: typeof import('../../functions/evaluate-health.ts').handler;
+    deliverAlert: typeof import('../../functions/deliver-alert.ts').handler;
+    retryDelivery: typeof import('../../functions/retry-delivery.ts').handler;
+    httpApi: typeof import('../../functions/http-api.ts').handler;
+  };
   definition: ServiceDefinition;
   resources: ProvisionedResources;
   clients: AwsClients;
@@ -118,6 +125,12 @@ export async function startLocalRuntime(
 
   return {
     endpoint,
+    handlers: {
+      evaluateHealth: evaluate.handler,
+      deliverAlert: deliver.handler,
+      retryDelivery: retry.handler,
+      httpApi: api.handler,
+    },
     definition,
     resources,
     clients,
