@@ -1,12 +1,34 @@
 import { defineConfig } from 'vitest/config';
 
+/** Tests that talk to AWS share one local endpoint; the others need none. */
+const AWS_TESTS = [
+  'test/adapters/**/*.test.ts',
+  'test/functions/**/*.test.ts',
+  'test/e2e/**/*.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/support/global-setup.ts'],
-    setupFiles: ['test/support/aws-environment.ts'],
-    // Synthesizing the stack bundles four functions with esbuild.
-    hookTimeout: 120_000,
-    testTimeout: 60_000,
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: [...AWS_TESTS, 'test/deployed/**'],
+          // Synthesizing the stack bundles every function with esbuild.
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'aws',
+          include: AWS_TESTS,
+          globalSetup: ['test/support/global-setup.ts'],
+          setupFiles: ['test/support/aws-environment.ts'],
+          hookTimeout: 120_000,
+          testTimeout: 60_000,
+        },
+      },
+    ],
   },
 });

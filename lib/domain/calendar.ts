@@ -36,6 +36,13 @@ export function calendarDateIn(instant: Date, zone: string): string {
  * changes in any zone cannot shift the count.
  */
 export function daysBetween(from: string, to: string): number {
+  for (const date of [from, to]) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(date))) {
+      throw new RangeError(
+        `Invalid calendar date "${date}"; expected YYYY-MM-DD`,
+      );
+    }
+  }
   return differenceInCalendarDays(
     parseISO(to, { in: utc }),
     parseISO(from, { in: utc }),

@@ -28,9 +28,9 @@ export function redactUrl(value: string): string {
   } catch {
     return REDACTED;
   }
-  const isChatWebhook = CHAT_WEBHOOK_HOSTS.some((host) =>
-    host.test(url.hostname),
-  );
+  // A fully qualified name such as `hooks.slack.com.` names the same host.
+  const hostname = url.hostname.replace(/\.$/, '');
+  const isChatWebhook = CHAT_WEBHOOK_HOSTS.some((host) => host.test(hostname));
   const path = isChatWebhook ? `/${REDACTED}` : url.pathname;
   const query = url.search ? `?${REDACTED}` : '';
   return `${url.protocol}//${url.host}${path}${query}`;

@@ -49,10 +49,11 @@ export function backoffSeconds(
   policy: RetryPolicy,
   jitterSeed: string,
 ): number {
+  // NaN and attempts below 1 count as the first; an infinite one as huge.
   const attempt =
-    Number.isFinite(failedAttempt) && failedAttempt >= 1
-      ? Math.floor(failedAttempt)
-      : 1;
+    Number.isNaN(failedAttempt) || failedAttempt < 1
+      ? 1
+      : Math.min(Math.floor(failedAttempt), Number.MAX_SAFE_INTEGER);
   const growth = policy.factor ** (attempt - 1);
   const ceiling = Math.min(policy.capSeconds, policy.baseSeconds * growth);
   const bounded = Number.isFinite(ceiling) ? ceiling : policy.capSeconds;
@@ -75,6 +76,12 @@ export function parseRetryAfter(
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) {
     return Number.parseInt(trimmed, 10);
+  }
+  // An HTTP date names the day or month in letters and has a clock time;
+  // anything else, such as "1.5" or "-5", is invalid even where Date.parse
+  // would read it as some date.
+  if (!/[A-Za-z]{3}/.test(trimmed) || !/\d{2}:\d{2}:\d{2}/.test(trimmed)) {
+    return undefined;
   }
   const at = Date.parse(trimmed);
   if (Number.isNaN(at)) {

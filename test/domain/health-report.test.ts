@@ -18,41 +18,48 @@ describe('evaluateHealth', () => {
   // digest is a warning.
   it.each([
     {
+      case: 'no findings',
+      retainUntil: '2027-05-31',
+      sha256: VALID_SHA256,
+      severities: [],
       healthState: 'healthy',
-      retainUntil: '2027-05-31',
-      sha256: VALID_SHA256,
     },
     {
+      case: 'a warning',
+      retainUntil: '2027-05-31',
+      sha256: 'not-a-digest',
+      severities: ['warning'],
       healthState: 'warning',
-      retainUntil: '2027-05-31',
-      sha256: 'not-a-digest',
     },
     {
-      healthState: 'critical',
+      case: 'a critical',
       retainUntil: '2026-06-01',
       sha256: VALID_SHA256,
+      severities: ['critical'],
+      healthState: 'critical',
     },
     {
-      healthState: 'critical',
+      case: 'both severities',
       retainUntil: '2026-06-01',
       sha256: 'not-a-digest',
+      severities: ['critical', 'warning'],
+      healthState: 'critical',
     },
-  ])(
-    'returns $healthState for retainUntil $retainUntil and digest $sha256',
-    ({ healthState, retainUntil, sha256 }) => {
-      const item = closeout({
-        retention: retention({ retainUntil }),
-        artifactBundle: artifactBundle({
-          files: [{ name: 'a.json', sha256 }],
-        }),
-      });
-      const evidence = tenantEvidence({ closeouts: [item] });
+  ])('returns $healthState with $case', (row) => {
+    const item = closeout({
+      retention: retention({ retainUntil: row.retainUntil }),
+      artifactBundle: artifactBundle({
+        files: [{ name: 'a.json', sha256: row.sha256 }],
+      }),
+    });
+    const evidence = tenantEvidence({ closeouts: [item] });
 
-      const report = evaluateHealth(evidence, evaluationOptions(AS_OF));
+    const report = evaluateHealth(evidence, evaluationOptions(AS_OF));
+    const severities = report.findings.map((entry) => entry.severity).sort();
 
-      expect(report.healthState).toBe(healthState);
-    },
-  );
+    expect(severities).toEqual(row.severities);
+    expect(report.healthState).toBe(row.healthState);
+  });
 
   it('derives the same report id for the same evidence', () => {
     const evidence = tenantEvidence({ closeouts: [closeout()] });
@@ -148,7 +155,7 @@ describe('evaluateHealth', () => {
     { asOf: '2026-03-29T21:30:00Z', today: '2026-03-29', daysRemaining: 7 },
     { asOf: '2026-03-29T22:30:00Z', today: '2026-03-30', daysRemaining: 6 },
   ])(
-    'keeps daysRemaining across the Berlin DST change at $asOf',
+    'keeps daysRemaining across Berlin DST at $asOf',
     ({ asOf, today, daysRemaining }) => {
       const item = closeout({
         retention: retention({ retainUntil: '2026-04-05' }),

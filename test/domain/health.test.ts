@@ -82,7 +82,9 @@ describe('evaluateHealth', () => {
   );
 
   it('returns no retention finding at 31 days', () => {
-    const item = closeout({ retention: retention({ retainUntil: '2026-07-01' }) });
+    const item = closeout({
+      retention: retention({ retainUntil: '2026-07-01' }),
+    });
 
     const report = evaluateCloseout(item);
 
@@ -90,7 +92,9 @@ describe('evaluateHealth', () => {
   });
 
   it('applies custom warning and critical windows', () => {
-    const item = closeout({ retention: retention({ retainUntil: '2026-06-10' }) });
+    const item = closeout({
+      retention: retention({ retainUntil: '2026-06-10' }),
+    });
     const evidence = tenantEvidence({ closeouts: [item] });
     const options = evaluationOptions(AS_OF, {
       warningDays: 14,
@@ -149,23 +153,21 @@ describe('evaluateHealth', () => {
     expect(categories).toEqual(['retention_approval_missing']);
   });
 
-  it.each([
-    'pending',
-    'deferred',
-    'denied',
-    'expired',
-  ] as const)('returns critical approval missing when %s', (state) => {
-    const item = closeout({ retention: retention({ state }) });
+  it.each(['pending', 'deferred', 'denied', 'expired'] as const)(
+    'returns critical approval missing when %s',
+    (state) => {
+      const item = closeout({ retention: retention({ state }) });
 
-    const report = evaluateCloseout(item);
+      const report = evaluateCloseout(item);
 
-    expect(report.findings).toHaveLength(1);
-    expect(report.findings[0]).toMatchObject({
-      category: 'retention_approval_missing',
-      severity: 'critical',
-    });
-    expect(report.findings[0]?.message).toContain(`is ${state}`);
-  });
+      expect(report.findings).toHaveLength(1);
+      expect(report.findings[0]).toMatchObject({
+        category: 'retention_approval_missing',
+        severity: 'critical',
+      });
+      expect(report.findings[0]?.message).toContain(`is ${state}`);
+    },
+  );
 
   it('returns approval and date missing without a decision', () => {
     const item = closeout({ retention: undefined });
@@ -202,7 +204,9 @@ describe('evaluateHealth', () => {
     { case: 'other algorithm', sha256: `md5:${VALID_SHA256}` },
     { case: 'padded', sha256: ` ${VALID_SHA256}` },
   ])('returns artifact_digest_invalid when $case', ({ sha256 }) => {
-    const bundle = artifactBundle({ files: [{ name: 'summary.json', sha256 }] });
+    const bundle = artifactBundle({
+      files: [{ name: 'summary.json', sha256 }],
+    });
     const item = closeout({ artifactBundle: bundle });
 
     const report = evaluateCloseout(item);
@@ -220,7 +224,9 @@ describe('evaluateHealth', () => {
     { case: 'upper-case hex', sha256: VALID_SHA256.toUpperCase() },
     { case: 'sha256: prefix', sha256: `sha256:${VALID_SHA256}` },
   ])('accepts a $case digest', ({ sha256 }) => {
-    const bundle = artifactBundle({ files: [{ name: 'summary.json', sha256 }] });
+    const bundle = artifactBundle({
+      files: [{ name: 'summary.json', sha256 }],
+    });
     const item = closeout({ artifactBundle: bundle });
 
     const report = evaluateCloseout(item);

@@ -7,7 +7,6 @@ import type {
   RiskException,
   WorkerRun,
 } from '#lib/domain/model.ts';
-import { decideRelease } from '#lib/domain/release-decision.ts';
 
 import {
   artifactBundle,
@@ -38,9 +37,9 @@ interface FailedDeliveryCase {
 }
 
 /**
- * Builds a closed closeout whose one delivery failed and has a `retry`
- * decision. By default its exception covers the failure and a dry run
- * completed.
+ * Builds the evidence of a closed closeout whose only delivery failed and has
+ * a `retry` decision. By default an exception covers the failure and a dry
+ * run over the delivery completed.
  */
 function failedDeliveryEvidence(options: FailedDeliveryCase = {}) {
   const item = closeout({
@@ -122,7 +121,7 @@ describe('decideRelease', () => {
     expect(decision?.reasons[0]?.message).toContain('2026-05-30');
   });
 
-  it('names the latest expiry among expired exceptions', () => {
+  it('names the latest expired exception', () => {
     const exceptions = [
       riskException({ expiresOn: '2026-04-30' }),
       riskException({ expiresOn: '2026-05-15' }),
@@ -198,7 +197,8 @@ describe('decideRelease', () => {
     },
     {
       category: 'retention_expired',
-      item: () => closeout({ retention: retention({ retainUntil: '2026-05-01' }) }),
+      item: () =>
+        closeout({ retention: retention({ retainUntil: '2026-05-01' }) }),
     },
   ])('blocks $category even when covered', ({ category, item }) => {
     const exception = riskException({
@@ -210,9 +210,7 @@ describe('decideRelease', () => {
     const decision = decisionFor(closeoutEvidence(covered));
 
     expect(decision?.state).toBe('blocked');
-    expect(decision?.reasons.map((reason) => reason.code)).toEqual([
-      category,
-    ]);
+    expect(decision?.reasons.map((reason) => reason.code)).toEqual([category]);
   });
 
   it.each([
@@ -279,17 +277,29 @@ describe('decideRelease', () => {
     ]);
   });
 
-  it('decides from findings passed directly', () => {
-    const item = closeout();
-
-    const decision = decideRelease({
-      closeout: item,
-      findings: [],
-      decisions: new Map(),
-      workerRuns: [],
-      today: '2026-05-31',
+  it('blocks a covered suppressed delivery as critical', () => {
+    const exception = riskException({
+      categories: ['closeout_delivery_undeliverable'],
+    });
+    const item = closeout({ exceptions: [exception] });
+    const failed = delivery({
+      tenantId: item.tenantId,
+      closeoutId: item.closeoutId,
+    });
+    const plan = retryPlan([
+      retryDecision({ deliveryId: failed.deliveryId, decision: 'suppress' }),
+    ]);
+    const evidence = tenantEvidence({
+      tenantId: item.tenantId,
+      closeouts: [item],
+      deliveries: [failed],
+      retryPlans: [plan],
     });
 
-    expect(decision.state).toBe('ready_for_release');
+    const decision = decisionFor(evidence);
+
+    expect(decision?.reasons.map((reason) => reason.code)).toEqual([
+      'critical_finding',
+    ]);
   });
 });

@@ -47,7 +47,7 @@ export function evaluationOptions(
   return { ...DEFAULT_EVALUATION_OPTIONS, asOf: new Date(asOf), ...overrides };
 }
 
-/** An approved retention decision that runs until 2027-05-31. */
+/** Builds an approved retention decision that runs until 2027-05-31. */
 export function retention(
   overrides: Partial<RetentionDecision> = {},
 ): RetentionDecision {
@@ -61,7 +61,7 @@ export function retention(
   };
 }
 
-/** A bundle with one file that has a valid digest. */
+/** Builds a bundle with one file that has a valid digest. */
 export function artifactBundle(
   overrides: Partial<ArtifactBundle> = {},
 ): ArtifactBundle {
@@ -72,7 +72,7 @@ export function artifactBundle(
   };
 }
 
-/** A closed closeout with an intact bundle and approved retention. */
+/** Builds a closed closeout with an intact bundle and approved retention. */
 export function closeout(
   overrides: Partial<CloseoutEvidence> = {},
 ): CloseoutEvidence {
@@ -92,7 +92,7 @@ export function closeout(
   };
 }
 
-/** A delivery whose first attempt failed with a retryable 503. */
+/** Builds a delivery whose first attempt failed with a retryable 503. */
 export function delivery(overrides: Partial<Delivery> = {}): Delivery {
   return {
     tenantId: randomId('tenant'),
@@ -110,7 +110,7 @@ export function delivery(overrides: Partial<Delivery> = {}): Delivery {
   };
 }
 
-/** A `retry` decision for the second attempt. */
+/** Builds a `retry` decision for the second attempt. */
 export function retryDecision(
   overrides: Partial<RetryDecision> = {},
 ): RetryDecision {
@@ -140,7 +140,7 @@ export function retryPlan(
   };
 }
 
-/** A completed dry run over the given deliveries. */
+/** Builds a completed dry run over the given deliveries. */
 export function workerRun(
   deliveryIds: string[],
   overrides: Partial<WorkerRun> = {},
@@ -160,7 +160,7 @@ export function workerRun(
   };
 }
 
-/** An accepted risk for failed deliveries of every subject. */
+/** Builds an accepted risk for failed deliveries of every subject. */
 export function riskException(
   overrides: Partial<RiskException> = {},
 ): RiskException {
@@ -175,7 +175,7 @@ export function riskException(
   };
 }
 
-/** Evidence of a tenant with no records. */
+/** Builds the evidence of a tenant with no records. */
 export function tenantEvidence(
   overrides: Partial<TenantEvidence> = {},
 ): TenantEvidence {
