@@ -1,74 +1,64 @@
 /**
- * Readers of the CDK context values that configure the app. They raise an
- * error at synth time, naming the context key, when a value is invalid.
+ * Reads the deployment settings from the CDK context. An invalid value
+ * raises an error at synth time that names the setting, such as
+ * `jwt.issuer`, and states what is expected.
  */
-import { z } from 'zod';
+import type { Node } from 'constructs';
 
-import { ConnectorSchema } from '#lib/config.ts';
-import { toJsonPath } from '#lib/validation.ts';
+import {
+  CONTEXT_KEYS,
+  type DeploymentSettings,
+  DeploymentSettingsSchema,
+} from './context-schema.ts';
 
-/** Stage used when the `stage` context value is not set. */
-export const DEFAULT_STAGE = 'dev';
+export type { DeploymentSettings } from './context-schema.ts';
 
-const CONNECTOR_EXAMPLE =
-  '{"grc":{"type":"webhook","url":"https://grc.example.com/hooks"}}';
-
-const ConnectorsContextSchema = z.record(z.string().min(1), ConnectorSchema);
-
-/**
- * Reads the deployment stage from the `stage` context value.
- *
- * @throws Error when the value is set but is not a string. `defineService`
- *   checks the stage name itself.
- */
-export function readStage(value: unknown): string {
-  if (value === undefined) {
-    return DEFAULT_STAGE;
+/** Formats a zod issue path as a setting name: `connectors.grc.secretName`. */
+function settingName(path: readonly PropertyKey[]): string {
+  let name = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') {
+      name += `[${segment}]`;
+    } else {
+      name += name === '' ? String(segment) : `.${String(segment)}`;
+    }
   }
-  if (typeof value !== 'string') {
-    throw new Error(
-      `Invalid context "stage": expected a string such as "prod", received ${typeof value}. Pass it as --context stage=NAME.`,
-    );
-  }
-  return value;
+  return name || 'context';
 }
 
 /**
- * Reads the connectors by route name from the `connectors` context value and
- * checks each one with the schema that the functions use at start-up.
- * The value is an object in `cdk.json`, or a JSON string when it is given
- * with `--context connectors=...`.
+ * Checks raw context values and fills in the defaults.
  *
- * @returns The connectors as given, without schema defaults filled in.
- * @throws Error listing each invalid field by its JSON path. The message
- *   never repeats a value, because connector URLs and headers can carry
- *   credentials.
+ * @param values - context values by key, as `cdk.json` or `--context` give
+ *   them; keys that are not settings are ignored.
+ * @throws Error listing each invalid setting by name with what it expects.
  */
-export function readConnectors(value: unknown): Record<string, unknown> {
-  if (value === undefined) {
-    return {};
-  }
-  const connectors = typeof value === 'string' ? parseJson(value) : value;
+export function parseDeploymentSettings(
+  values: Readonly<Record<string, unknown>>,
+): DeploymentSettings {
+  const settingValues = Object.fromEntries(
+    CONTEXT_KEYS.filter((key) => values[key] !== undefined).map((key) => [
+      key,
+      values[key],
+    ]),
+  );
 
-  const result = ConnectorsContextSchema.safeParse(connectors);
+  const result = DeploymentSettingsSchema.safeParse(settingValues);
   if (!result.success) {
-    const issues = result.error.issues
-      .map((issue) => `${toJsonPath(issue.path)}: ${issue.message}`)
-      .join('; ');
+    const issues = result.error.issues.map(
+      (issue) => `"${settingName(issue.path)}": ${issue.message}`,
+    );
     throw new Error(
-      `Invalid context "connectors": ${issues}. Expected a JSON object that maps route names to connectors, such as ${CONNECTOR_EXAMPLE}.`,
+      `Invalid CDK context ${issues.join('; ')}. Set the value in the "context" object of cdk.json, or pass --context KEY=VALUE.`,
     );
   }
-  return connectors as Record<string, unknown>;
+  return result.data;
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    // The SyntaxError is dropped because its message quotes part of the text.
-    throw new Error(
-      `Invalid context "connectors": the value is not valid JSON. Quote it for the shell, for example --context connectors='${CONNECTOR_EXAMPLE}'.`,
-    );
-  }
+/** Reads the deployment settings from the context of `node`. */
+export function readDeploymentSettings(node: Node): DeploymentSettings {
+  const values = Object.fromEntries(
+    CONTEXT_KEYS.map((key) => [key, node.tryGetContext(key)]),
+  );
+  return parseDeploymentSettings(values);
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 
 import { Duration } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -17,20 +18,69 @@ const ESM_REQUIRE_BANNER =
   "import { createRequire as createRequireForBundle } from 'node:module';" +
   'const require = createRequireForBundle(import.meta.url);';
 
+/** Powertools settings of a function whose props do not set them. */
+export const POWERTOOLS_DEFAULTS = {
+  serviceName: 'closeout-health',
+  metricsNamespace: 'CloseoutHealth',
+  logLevel: 'INFO',
+} as const;
+
+/** Powertools log levels, from the most to the least verbose. */
+export type PowertoolsLogLevel =
+  | 'TRACE'
+  | 'DEBUG'
+  | 'INFO'
+  | 'WARN'
+  | 'ERROR'
+  | 'CRITICAL'
+  | 'SILENT';
+
 /** Properties of a {@link ServiceFunction}. */
 export interface ServiceFunctionProps {
   /** Entry module, timeout and memory of the function. */
   readonly definition: FunctionDefinition;
   /** Absolute path of the project root, which contains `package-lock.json`. */
   readonly projectRoot: string;
-  /** Environment variables of the function. */
-  readonly environment: Readonly<Record<string, string>>;
+  /**
+   * Environment variables of the function, besides the Powertools settings
+   * that this construct sets.
+   *
+   * @default {}
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Days that the function's log group keeps log events.
+   *
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * Service name of the Powertools logger and the `service` dimension of
+   * every metric, set as `POWERTOOLS_SERVICE_NAME`.
+   *
+   * @default 'closeout-health'
+   */
+  readonly serviceName?: string;
+  /**
+   * CloudWatch namespace of the metrics, set as
+   * `POWERTOOLS_METRICS_NAMESPACE`.
+   *
+   * @default 'CloseoutHealth'
+   */
+  readonly metricsNamespace?: string;
+  /**
+   * Level of the Powertools logger, set as `POWERTOOLS_LOG_LEVEL`.
+   *
+   * @default 'INFO'
+   */
+  readonly logLevel?: PowertoolsLogLevel;
 }
 
 /**
  * A Lambda function of closeout-health with the project's defaults: Node.js
- * 22 on arm64, an ESM bundle built by the local esbuild, and its own log
- * group that keeps events for one month.
+ * 22 on arm64, a minified ESM bundle with source maps built by the local
+ * esbuild, the AWS SDK bundled, and a log group of its own. Its role may
+ * write to that log group and nothing else until the stack grants more.
  */
 export class ServiceFunction extends Construct {
   /** The bundled Lambda function. */
@@ -43,8 +93,16 @@ export class ServiceFunction extends Construct {
     const { definition, projectRoot } = props;
 
     this.logGroup = new LogGroup(this, 'LogGroup', {
-      retention: RetentionDays.ONE_MONTH,
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
     });
+
+    // A role of its own replaces AWSLambdaBasicExecutionRole, which would
+    // let the function write to every log group of the account.
+    const role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs the ${id} function of closeout-health.`,
+    });
+    this.logGroup.grantWrite(role);
 
     this.lambdaFunction = new NodejsFunction(this, 'Function', {
       entry: path.join(projectRoot, definition.entry),
@@ -55,9 +113,15 @@ export class ServiceFunction extends Construct {
       architecture: Architecture.ARM_64,
       timeout: Duration.seconds(definition.timeoutSeconds),
       memorySize: definition.memoryMiB,
+      role,
       logGroup: this.logGroup,
       environment: {
         ...props.environment,
+        POWERTOOLS_SERVICE_NAME:
+          props.serviceName ?? POWERTOOLS_DEFAULTS.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE:
+          props.metricsNamespace ?? POWERTOOLS_DEFAULTS.metricsNamespace,
+        POWERTOOLS_LOG_LEVEL: props.logLevel ?? POWERTOOLS_DEFAULTS.logLevel,
         // Maps stack traces of the minified bundle back to the TypeScript.
         NODE_OPTIONS: '--enable-source-maps',
       },

@@ -8,6 +8,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { awsClients } from '#lib/adapters/aws-clients.ts';
+import { createConnectorResolver } from '#lib/adapters/connector-settings.ts';
 import { EvidenceRepository } from '#lib/adapters/evidence-repository.ts';
 import { readConfig } from '#lib/config.ts';
 import { processQueueBatch } from '#lib/lambda/queue-batch.ts';
@@ -24,6 +25,7 @@ const repository = new EvidenceRepository(
   awsClients().documents,
   config.tableName,
 );
+const resolveConnector = createConnectorResolver(config.connectorSettings);
 
 async function handleRecord(record: SQSRecord) {
   const envelope = parseInput(
@@ -38,7 +40,7 @@ async function handleRecord(record: SQSRecord) {
   );
   const outcomes = await deliverAlert(
     repository,
-    config.connectors,
+    resolveConnector,
     plan,
     () => new Date(),
   );

@@ -27,7 +27,10 @@ const publisher = new AlertPublisher(
 
 async function evaluateAll(event: ScheduledEvent): Promise<TenantSummary[]> {
   const asOf = new Date(event.time);
-  const tenants = await repository.listTenants();
+  const allowed = new Set(config.tenants);
+  const tenants = (await repository.listTenants()).filter(
+    (tenant) => allowed.size === 0 || allowed.has(tenant.tenantId),
+  );
   logger.info('evaluation started', {
     asOf: event.time,
     tenants: tenants.length,

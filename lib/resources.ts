@@ -23,6 +23,8 @@ export interface QueueDefinition {
   deadLetterQueueName: string;
   /** Seconds; at least six times the consumer's timeout. */
   visibilityTimeoutSeconds: number;
+  /** Seconds; at least six times the timeout of the dead-letter consumer. */
+  deadLetterVisibilityTimeoutSeconds: number;
   /** Receives before SQS moves a message to the dead-letter queue. */
   maxReceiveCount: number;
   /** Seconds that SQS keeps a message, in either queue. */
@@ -51,12 +53,18 @@ export interface ServiceDefinition {
   alertDeliveryQueue: QueueDefinition;
   retryQueue: QueueDefinition;
   queueConsumer: QueueConsumerDefinition;
+  /** Topic of the operators' alarms. */
+  operationsTopicName: string;
   /** EventBridge schedule expression of the health evaluation. */
   evaluationSchedule: string;
+  /** Receives schedule invocations that failed after their retries. */
+  scheduleDeadLetterQueueName: string;
   functions: {
     evaluateHealth: FunctionDefinition;
     deliverAlert: FunctionDefinition;
     retryDelivery: FunctionDefinition;
+    /** Consumes the retry dead-letter queue and records exhausted deliveries. */
+    recordDeadLetter: FunctionDefinition;
     httpApi: FunctionDefinition;
   };
 }
@@ -94,6 +102,11 @@ export function defineService(stage: string): ServiceDefinition {
       timeoutSeconds: 30,
       memoryMiB: 256,
     },
+    recordDeadLetter: {
+      entry: 'functions/record-dead-letter.ts',
+      timeoutSeconds: 30,
+      memoryMiB: 256,
+    },
     httpApi: {
       entry: 'functions/http-api.ts',
       timeoutSeconds: 29,
@@ -109,6 +122,8 @@ export function defineService(stage: string): ServiceDefinition {
       name: `${prefix}-alert-delivery`,
       deadLetterQueueName: `${prefix}-alert-delivery-dlq`,
       visibilityTimeoutSeconds: 6 * functions.deliverAlert.timeoutSeconds,
+      deadLetterVisibilityTimeoutSeconds:
+        6 * functions.recordDeadLetter.timeoutSeconds,
       maxReceiveCount: 5,
       retentionSeconds: FOURTEEN_DAYS_SECONDS,
     },
@@ -116,11 +131,15 @@ export function defineService(stage: string): ServiceDefinition {
       name: `${prefix}-delivery-retry`,
       deadLetterQueueName: `${prefix}-delivery-retry-dlq`,
       visibilityTimeoutSeconds: 6 * functions.retryDelivery.timeoutSeconds,
+      deadLetterVisibilityTimeoutSeconds:
+        6 * functions.recordDeadLetter.timeoutSeconds,
       maxReceiveCount: 5,
       retentionSeconds: FOURTEEN_DAYS_SECONDS,
     },
     queueConsumer: { batchSize: 10, maxBatchingWindowSeconds: 1 },
+    operationsTopicName: `${prefix}-operations`,
     evaluationSchedule: 'rate(1 hour)',
+    scheduleDeadLetterQueueName: `${prefix}-schedule-dlq`,
     functions,
   };
 }

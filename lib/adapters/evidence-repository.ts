@@ -20,6 +20,7 @@ import type { TenantEvidence } from '../domain/health.ts';
 import type { ImportedEvidence } from '../domain/import-package.ts';
 import type {
   CloseoutEvidence,
+  DeadLetterRecord,
   Delivery,
   ExecutionRecord,
   HealthReport,
@@ -562,6 +563,40 @@ export class EvidenceRepository {
       if (!isConditionFailure(error)) {
         throw error;
       }
+    }
+  }
+
+  /** Stores a dead-lettered message once; false when it was stored before. */
+  putDeadLetter(record: DeadLetterRecord): Promise<boolean> {
+    return this.#putNew(
+      record.tenantId,
+      SORT_KEYS.deadLetter(record.deliveryId, record.messageId),
+      record,
+    );
+  }
+
+  listDeadLetters(tenantId: string): Promise<DeadLetterRecord[]> {
+    return this.#query<DeadLetterRecord>(tenantId, SORT_PREFIXES.deadLetter);
+  }
+
+  /** Marks dead-lettered messages as retried by a redrive plan. */
+  async markRedriven(
+    records: DeadLetterRecord[],
+    planId: string,
+  ): Promise<void> {
+    for (const record of records) {
+      await this.#documents.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: {
+            pk: tenantKey(record.tenantId),
+            sk: SORT_KEYS.deadLetter(record.deliveryId, record.messageId),
+          },
+          UpdateExpression: 'SET redrivePlanId = :planId',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':planId': planId },
+        }),
+      );
     }
   }
 

@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_SQS_DELAY_SECONDS } from '../domain/retry.ts';
 
 /** One delivery of one worker run, as it travels on the retry queue. */
@@ -9,7 +9,12 @@ export const RetryMessageSchema = z.object({
   planId: z.string().min(1),
   deliveryId: z.string().min(1),
   mode: z.enum(['dry_run', 'live']),
+  /** Attempt number that this message makes. */
   attempt: z.int().min(1),
+  /** Highest attempt number that the run may make for the delivery. */
+  attemptLimit: z.int().min(1).optional(),
+  /** True for a redrive of a dead-lettered delivery, which may be exhausted. */
+  redrive: z.boolean().optional(),
 });
 export type RetryMessage = z.output<typeof RetryMessageSchema>;
 

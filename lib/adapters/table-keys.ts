@@ -18,7 +18,13 @@ export const SORT_KEYS = {
   alertDelivery: (alertPlanId: string, route: string) =>
     `ALERTDELIVERY#${alertPlanId}#${route}`,
   silence: (silenceId: string) => `SILENCE#${silenceId}`,
+  deadLetter: (deliveryId: string, messageId: string) =>
+    `DEADLETTER#${deliveryId}#${messageId}`,
+  circuit: 'CIRCUIT',
 } as const;
+
+/** Partition key of a connector route's circuit breaker. */
+export const connectorKey = (route: string) => `CONNECTOR#${route}`;
 
 /** Sort-key prefixes for queries by record kind. */
 export const SORT_PREFIXES = {
@@ -29,6 +35,7 @@ export const SORT_PREFIXES = {
   execution: (runId: string) => `EXECUTION#${runId}#`,
   silence: 'SILENCE#',
   alertDelivery: (alertPlanId: string) => `ALERTDELIVERY#${alertPlanId}#`,
+  deadLetter: 'DEADLETTER#',
 } as const;
 
 /** Partition of the index that lists every tenant. */

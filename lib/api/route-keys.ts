@@ -8,6 +8,8 @@ export const API_ROUTE_KEYS = [
   'POST /tenants/{tenantId}/retry-plans',
   'POST /tenants/{tenantId}/worker-runs',
   'GET /tenants/{tenantId}/worker-runs/{runId}',
+  'GET /tenants/{tenantId}/dead-letters',
+  'POST /tenants/{tenantId}/dead-letters/redrive',
 ] as const;
 
 export type ApiRouteKey = (typeof API_ROUTE_KEYS)[number];

@@ -8,7 +8,11 @@ import type { ServiceConfig } from '../config.ts';
 import { DEFAULT_RETRY_POLICY } from '../domain/retry.ts';
 import { NotFoundError } from '../errors.ts';
 import { assertTenantId, importPackage } from '../operations/import-package.ts';
-import { createRetryPlan, startWorkerRun } from '../operations/retry-plans.ts';
+import {
+  createRetryPlan,
+  redriveDeadLetters,
+  startWorkerRun,
+} from '../operations/retry-plans.ts';
 import { parseJson } from '../validation.ts';
 import type { ApiRouteKey } from './route-keys.ts';
 
@@ -102,6 +106,7 @@ export const API_ROUTES: Record<ApiRouteKey, RouteHandler> = {
       dependencies.retryQueue,
       tenantOf(request),
       jsonBody(request),
+      { maxAttempts: dependencies.config.maxAttempts },
       dependencies.now(),
     );
     return { statusCode: created ? 202 : 200, body: { ...run, queued } };
@@ -124,5 +129,29 @@ export const API_ROUTES: Record<ApiRouteKey, RouteHandler> = {
       runId,
     );
     return { statusCode: 200, body: { ...run, executions } };
+  },
+
+  'GET /tenants/{tenantId}/dead-letters': async (request, dependencies) => {
+    const tenantId = tenantOf(request);
+    const deadLetters = await dependencies.repository.listDeadLetters(tenantId);
+    return { statusCode: 200, body: { deadLetters } };
+  },
+
+  'POST /tenants/{tenantId}/dead-letters/redrive': async (
+    request,
+    dependencies,
+  ) => {
+    if (!dependencies.retryQueue) {
+      throw new Error('RETRY_QUEUE_URL is not set for the API function');
+    }
+    const { plan, run, queued } = await redriveDeadLetters(
+      dependencies.repository,
+      dependencies.retryQueue,
+      tenantOf(request),
+      jsonBody(request),
+      { maxAttempts: dependencies.config.maxAttempts },
+      dependencies.now(),
+    );
+    return { statusCode: 202, body: { plan, run: { ...run, queued } } };
   },
 };

@@ -3,7 +3,7 @@
  * `cavra.final_closeout_trial.v1`. Field names follow the package exactly;
  * unknown fields are kept, so an import stores the package unchanged.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const EVIDENCE_PACKAGE_SCHEMA_VERSION = 'cavra.final_closeout_trial.v1';
 

@@ -191,14 +191,14 @@ function deliveryFindings(
   options: EvaluationOptions,
 ): Finding[] {
   const { tenantId, closeoutId, deliveryId } = delivery;
-  const undeliverable = (why: string) => [
+  const undeliverable = (reason: string) => [
     finding(
       tenantId,
       closeoutId,
       'closeout_delivery_undeliverable',
       'critical',
       deliveryId,
-      `Delivery ${deliveryId} to ${delivery.route} failed and ${why}.`,
+      `Delivery ${deliveryId} to ${delivery.route} failed and ${reason}.`,
     ),
   ];
 

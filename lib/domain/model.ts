@@ -99,6 +99,10 @@ export interface Delivery {
   lastAttempt?: AttemptOutcome | undefined;
   nextAttemptAt?: string | undefined;
   deliveredAt?: string | undefined;
+  /** Worker run that made the last attempt. */
+  lastAttemptRunId?: string | undefined;
+  /** SQS message that made the last attempt, to recognise its redelivery. */
+  lastAttemptMessageId?: string | undefined;
 }
 
 export interface RetryDecision {
@@ -115,7 +119,8 @@ export interface RetryDecision {
 export interface RetryPlan {
   tenantId: string;
   planId: string;
-  source: 'imported' | 'planned';
+  /** `redrive` plans retry deliveries that reached the dead-letter queue. */
+  source: 'imported' | 'planned' | 'redrive';
   createdAt: string;
   decisions: RetryDecision[];
   /** SHA-256 of the decisions, hex. */
@@ -146,6 +151,18 @@ export type ExecutionOutcome =
   | 'exhausted'
   | 'cancelled';
 
+/**
+ * Key that identifies one attempt of one delivery. Delivery ids are unique
+ * within a tenant only, so the key names the tenant too.
+ */
+export function idempotencyKeyOf(
+  tenantId: string,
+  deliveryId: string,
+  attempt: number,
+): string {
+  return `${tenantId}:${deliveryId}:${attempt}`;
+}
+
 export interface ExecutionRecord {
   tenantId: string;
   runId: string;
@@ -154,7 +171,7 @@ export interface ExecutionRecord {
   attempt: number;
   outcome: ExecutionOutcome;
   recordedAt: string;
-  /** `deliveryId:attempt`, sent to the receiver on live runs. */
+  /** `tenantId:deliveryId:attempt`, sent to the receiver on live runs. */
   idempotencyKey: string;
   statusCode?: number | undefined;
   detail?: string | undefined;
@@ -202,4 +219,19 @@ export interface HealthReport {
   /** Digest of the evidence that was evaluated. */
   evidenceDigest: string;
   evaluatedAt: string;
+}
+
+/** A retry message that reached the dead-letter queue. */
+export interface DeadLetterRecord {
+  tenantId: string;
+  deliveryId: string;
+  runId: string;
+  planId: string;
+  mode: WorkerMode;
+  /** SQS message id in the dead-letter queue. */
+  messageId: string;
+  receiveCount: number;
+  deadLetteredAt: string;
+  /** Redrive plan that retried the delivery, once one did. */
+  redrivePlanId?: string | undefined;
 }

@@ -1,7 +1,7 @@
 /**
- * The partial batch contract of the SQS consumers: a record whose handler
- * throws is reported alone in `batchItemFailures`; an error before any record
- * was handled reports every record, never an empty list.
+ * Partial batch responses of the SQS consumers. A record whose handler throws
+ * is reported alone in `batchItemFailures`. An error before any record was
+ * handled reports every record of the batch, never an empty list.
  */
 import {
   BatchProcessor,

@@ -86,9 +86,9 @@ async function waitUntilReady(url: string, child: ChildProcess): Promise<void> {
 export async function startLocalEndpoint(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<LocalEndpoint> {
-  const given = env.AWS_ENDPOINT_URL;
-  if (given) {
-    return { url: given, owned: false, stop: async () => {} };
+  const configured = env.AWS_ENDPOINT_URL;
+  if (configured) {
+    return { url: configured, owned: false, stop: async () => {} };
   }
   ensureEmulators();
   const port = await freePort();

@@ -49,7 +49,7 @@ export function scheduledEvent(time: Date, ruleName: string): ScheduledEvent {
   };
 }
 
-/** A route key such as `GET /tenants/{tenantId}/health-reports/latest`. */
+/** Finds the route key, such as `GET /tenants/{tenantId}/packages`, that matches a request. */
 function matchRoute(
   routeKeys: string[],
   method: string,

@@ -21,7 +21,11 @@ import {
   scheduledEvent,
 } from './lambda-events.ts';
 import { type ProvisionedResources, provisionResources } from './provision.ts';
-import { type DrainResult, drainQueue } from './queue-poller.ts';
+import {
+  type DrainOptions,
+  type DrainResult,
+  drainQueue,
+} from './queue-poller.ts';
 import {
   startWebhookReceiver,
   type WebhookReceiver,
@@ -34,6 +38,8 @@ export interface LocalRuntimeOptions {
   zone?: string;
   /** Connector routes served by the local receiver. */
   routes?: string[];
+  /** Connector settings by route that replace the local receiver's. */
+  connectors?: Record<string, unknown>;
   /** Powertools log level of the handlers; `SILENT` keeps stdout clean. */
   logLevel?: string;
   receiver?: WebhookReceiver;
@@ -45,6 +51,14 @@ export interface ApiResult {
   body: any;
 }
 
+/** Poller settings that a caller may change for one drain. */
+export type DrainSettings = Partial<
+  Pick<
+    DrainOptions,
+    'settleMs' | 'visibilityTimeoutSeconds' | 'releaseFailed' | 'maxBatches'
+  >
+>;
+
 export interface LocalRuntime {
   endpoint: LocalEndpoint;
   /** The function handlers, as CDK bundles them. */
@@ -52,6 +66,7 @@ export interface LocalRuntime {
     evaluateHealth: typeof import('../../functions/evaluate-health.ts').handler;
     deliverAlert: typeof import('../../functions/deliver-alert.ts').handler;
     retryDelivery: typeof import('../../functions/retry-delivery.ts').handler;
+    recordDeadLetter: typeof import('../../functions/record-dead-letter.ts').handler;
     httpApi: typeof import('../../functions/http-api.ts').handler;
   };
   definition: ServiceDefinition;
@@ -63,9 +78,11 @@ export interface LocalRuntime {
   /** Fires the evaluation schedule as of `time`. */
   runSchedule(time: Date): Promise<unknown>;
   /** Delivers the alert queue to the alert function until it is empty. */
-  drainAlerts(): Promise<DrainResult>;
+  drainAlerts(options?: DrainSettings): Promise<DrainResult>;
   /** Delivers the retry queue to the retry worker until it is empty. */
-  drainRetries(): Promise<DrainResult>;
+  drainRetries(options?: DrainSettings): Promise<DrainResult>;
+  /** Delivers the retry dead-letter queue to its consumer until it is empty. */
+  drainDeadLetters(options?: DrainSettings): Promise<DrainResult>;
   stop(): Promise<void>;
 }
 
@@ -107,13 +124,17 @@ export async function startLocalRuntime(
     ALERT_TOPIC_ARN: resources.alertTopicArn,
     RETRY_QUEUE_URL: resources.retryQueue.url,
     EVALUATION_ZONE: options.zone ?? 'UTC',
-    CONNECTORS: JSON.stringify(connectorsFor(routes, receiver)),
+    CONNECTORS: JSON.stringify({
+      ...connectorsFor(routes, receiver),
+      ...options.connectors,
+    }),
   });
 
-  const [evaluate, deliver, retry, api] = await Promise.all([
+  const [evaluate, deliver, retry, deadLetter, api] = await Promise.all([
     import('../../functions/evaluate-health.ts'),
     import('../../functions/deliver-alert.ts'),
     import('../../functions/retry-delivery.ts'),
+    import('../../functions/record-dead-letter.ts'),
     import('../../functions/http-api.ts'),
   ]);
   const { functions } = definition;
@@ -129,6 +150,7 @@ export async function startLocalRuntime(
       evaluateHealth: evaluate.handler,
       deliverAlert: deliver.handler,
       retryDelivery: retry.handler,
+      recordDeadLetter: deadLetter.handler,
       httpApi: api.handler,
     },
     definition,
@@ -156,8 +178,9 @@ export async function startLocalRuntime(
         scheduledEvent(time, `${definition.tableName}-schedule`),
         context('evaluateHealth')(),
       ),
-    drainAlerts: () =>
+    drainAlerts: (settings) =>
       drainQueue({
+        ...settings,
         sqs: clients.sqs,
         queue: resources.alertDeliveryQueue,
         definition: definition.alertDeliveryQueue,
@@ -165,8 +188,9 @@ export async function startLocalRuntime(
         handler: deliver.handler,
         context: context('deliverAlert'),
       }),
-    drainRetries: () =>
+    drainRetries: (settings) =>
       drainQueue({
+        ...settings,
         sqs: clients.sqs,
         queue: resources.retryQueue,
         definition: definition.retryQueue,
@@ -174,6 +198,27 @@ export async function startLocalRuntime(
         handler: retry.handler,
         context: context('retryDelivery'),
       }),
+    drainDeadLetters: (settings) => {
+      const { retryQueue } = resources;
+      return drainQueue({
+        ...settings,
+        sqs: clients.sqs,
+        queue: {
+          url: retryQueue.deadLetterUrl,
+          arn: retryQueue.deadLetterArn,
+          deadLetterUrl: retryQueue.deadLetterUrl,
+          deadLetterArn: retryQueue.deadLetterArn,
+        },
+        definition: {
+          ...definition.retryQueue,
+          visibilityTimeoutSeconds:
+            definition.retryQueue.deadLetterVisibilityTimeoutSeconds,
+        },
+        consumer: definition.queueConsumer,
+        handler: deadLetter.handler,
+        context: context('recordDeadLetter'),
+      });
+    },
     async stop() {
       if (!options.receiver) {
         await receiver.close();

@@ -129,7 +129,12 @@ async function createQueue(
   const deadLetter = await sqs.send(
     new CreateQueueCommand({
       QueueName: definition.deadLetterQueueName,
-      Attributes: { MessageRetentionPeriod: retention },
+      Attributes: {
+        MessageRetentionPeriod: retention,
+        VisibilityTimeout: String(
+          definition.deadLetterVisibilityTimeoutSeconds,
+        ),
+      },
     }),
   );
   const deadLetterUrl = deadLetter.QueueUrl ?? '';

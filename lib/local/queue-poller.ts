@@ -6,6 +6,7 @@
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
   type Message,
   ReceiveMessageCommand,
   type SQSClient,
@@ -39,6 +40,34 @@ export interface DrainOptions {
   context: () => Context;
   /** Upper bound on batches, so that a poison message cannot loop forever. */
   maxBatches?: number;
+  /**
+   * Milliseconds to keep polling while messages are delayed or in flight;
+   * 0 stops at the first empty receive.
+   */
+  settleMs?: number;
+  /** Overrides the visibility timeout of received messages, in seconds. */
+  visibilityTimeoutSeconds?: number;
+  /** Makes failed records visible again at once; true by default. */
+  releaseFailed?: boolean;
+}
+
+/** Counts the messages that are visible, delayed or in flight. */
+async function pendingCount(sqs: SQSClient, queueUrl: string): Promise<number> {
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: [
+        'ApproximateNumberOfMessages',
+        'ApproximateNumberOfMessagesNotVisible',
+        'ApproximateNumberOfMessagesDelayed',
+      ],
+    }),
+  );
+  return (
+    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
+    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
+    Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0)
+  );
 }
 
 function toRecord(message: Message, queue: ProvisionedQueue): SQSRecord {
@@ -74,19 +103,29 @@ export async function drainQueue(options: DrainOptions): Promise<DrainResult> {
   const { sqs, queue } = options;
   const result: DrainResult = { batches: 0, received: 0, failed: 0 };
   const maxBatches = options.maxBatches ?? 100;
+  const settleUntil = Date.now() + (options.settleMs ?? 0);
+  const releaseFailed = options.releaseFailed ?? true;
 
   while (result.batches < maxBatches) {
     const { Messages = [] } = await sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: queue.url,
         MaxNumberOfMessages: options.consumer.batchSize,
-        VisibilityTimeout: options.definition.visibilityTimeoutSeconds,
+        VisibilityTimeout:
+          options.visibilityTimeoutSeconds ??
+          options.definition.visibilityTimeoutSeconds,
         MessageSystemAttributeNames: ['All'],
         WaitTimeSeconds: 0,
       }),
     );
     if (Messages.length === 0) {
-      return result;
+      const pending =
+        Date.now() < settleUntil ? await pendingCount(sqs, queue.url) : 0;
+      if (pending === 0) {
+        return result;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      continue;
     }
     result.batches += 1;
     result.received += Messages.length;
@@ -116,7 +155,7 @@ export async function drainQueue(options: DrainOptions): Promise<DrainResult> {
         }),
       );
     }
-    if (failed.length > 0) {
+    if (failed.length > 0 && releaseFailed) {
       await sqs.send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: queue.url,

@@ -1,6 +1,6 @@
 /**
- * A webhook receiver on 127.0.0.1 that stands in for the connectors in local
- * runs: it stores every request and counts them by idempotency key.
+ * A webhook receiver on 127.0.0.1 that replaces the connectors in local runs.
+ * It stores every request and counts requests by idempotency key.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 
@@ -20,12 +20,17 @@ export interface WebhookReceiver {
   close(): Promise<void>;
 }
 
+/** A response of the receiver: a status code, or a status with headers. */
+export type ReceiverResponse =
+  | number
+  | { status: number; headers?: Record<string, string> };
+
 /**
- * Starts a receiver that answers every POST with `statusFor(request)`,
- * 200 by default.
+ * Starts a receiver that responds to every POST with `respond(request)`,
+ * status 200 by default.
  */
 export async function startWebhookReceiver(
-  statusFor: (request: ReceivedRequest) => number = () => 200,
+  respond: (request: ReceivedRequest) => ReceiverResponse = () => 200,
 ): Promise<WebhookReceiver> {
   const requests: ReceivedRequest[] = [];
   const server: Server = createServer((request, response) => {
@@ -46,8 +51,13 @@ export async function startWebhookReceiver(
         receivedAt: new Date().toISOString(),
       };
       requests.push(received);
-      const status = statusFor(received);
-      response.writeHead(status, { 'content-type': 'application/json' });
+      const answer = respond(received);
+      const { status, headers = {} } =
+        typeof answer === 'number' ? { status: answer } : answer;
+      response.writeHead(status, {
+        ...headers,
+        'content-type': 'application/json',
+      });
       response.end(JSON.stringify({ received: status < 300 }));
     });
   });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { sendToConnector } from '../adapters/connector-client.ts';
 import type {
   AlertDeliveryEvidence,
@@ -44,7 +44,7 @@ export class RetryableDeliveryError extends Error {
  */
 export async function deliverAlert(
   repository: EvidenceRepository,
-  connectors: Record<string, Connector>,
+  resolveConnector: (route: string) => Promise<Connector | undefined>,
   plan: Pick<AlertPlan, 'tenantId' | 'alertPlanId' | 'routes'> & {
     payload: unknown;
   },
@@ -63,7 +63,7 @@ export async function deliverAlert(
       outcomes.push({ route, state: 'already_delivered' });
       continue;
     }
-    const connector = connectors[route];
+    const connector = await resolveConnector(route);
     const base = {
       tenantId: plan.tenantId,
       alertPlanId: plan.alertPlanId,

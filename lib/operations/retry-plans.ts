@@ -1,8 +1,8 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EvidenceRepository } from '../adapters/evidence-repository.ts';
 import type { RetryMessage, RetryQueue } from '../adapters/retry-queue.ts';
 import { assertTimeZone, calendarDateIn } from '../domain/calendar.ts';
-import { deriveId } from '../domain/digest.ts';
+import { canonicalJson, deriveId, sha256Hex } from '../domain/digest.ts';
 import {
   CalendarDateSchema,
   InstantSchema,
@@ -82,6 +82,7 @@ export async function startWorkerRun(
   queue: RetryQueue,
   tenantId: string,
   body: unknown,
+  settings: { maxAttempts: number },
   now: Date,
 ): Promise<{ run: WorkerRun; created: boolean; queued: number }> {
   const request = parseInput(
@@ -150,7 +151,97 @@ export async function startWorkerRun(
       deliveryId: item.deliveryId,
       mode: run.mode,
       attempt: item.attempt,
+      // A redrive gives a dead-lettered delivery a fresh attempt budget.
+      ...(plan.source === 'redrive' && {
+        redrive: true,
+        attemptLimit: item.attempt + settings.maxAttempts - 1,
+      }),
     }));
   await queue.send(messages);
   return { run, created, queued: messages.length };
+}
+
+/** Body of a request to redrive the tenant's dead-lettered deliveries. */
+export const RedriveRequestSchema = z.strictObject({
+  mode: z
+    .enum(['dry_run', 'live'], {
+      error: 'expected "dry_run" or "live"; redrives are dry runs by default',
+    })
+    .default('dry_run'),
+  owner: z.string().min(1).max(200).optional(),
+  targetResolutionDate: CalendarDateSchema.optional(),
+});
+
+/**
+ * Plans a retry of every exhausted delivery that reached the dead-letter
+ * queue and starts a worker run of it, a dry run unless `mode` is `live`.
+ * The plan id depends on the deliveries and attempts, so the live request
+ * after a dry run finds the same plan and its completed dry run.
+ *
+ * @throws ConflictError when no dead-lettered delivery is exhausted.
+ */
+export async function redriveDeadLetters(
+  repository: EvidenceRepository,
+  queue: RetryQueue,
+  tenantId: string,
+  body: unknown,
+  settings: { maxAttempts: number },
+  now: Date,
+): Promise<{ plan: RetryPlan; run: WorkerRun; queued: number }> {
+  const request = parseInput(RedriveRequestSchema, body ?? {}, 'request body');
+  const [deadLetters, evidence] = await Promise.all([
+    repository.listDeadLetters(tenantId),
+    repository.loadTenantEvidence(tenantId),
+  ]);
+  const deadLettered = new Set(deadLetters.map((item) => item.deliveryId));
+  const exhausted = evidence.deliveries
+    .filter(
+      (item) => item.state === 'exhausted' && deadLettered.has(item.deliveryId),
+    )
+    .sort((a, b) => a.deliveryId.localeCompare(b.deliveryId));
+  if (exhausted.length === 0) {
+    throw new ConflictError(
+      `Tenant ${tenantId} has no exhausted dead-lettered delivery to redrive; list them with GET /tenants/${tenantId}/dead-letters.`,
+    );
+  }
+
+  const previous = latestRetryDecisions(evidence.retryPlans);
+  const decisions = exhausted.map((delivery) => ({
+    deliveryId: delivery.deliveryId,
+    decision: 'retry' as const,
+    reason: 'redrive of a dead-lettered delivery',
+    attempt: delivery.attempts + 1,
+    nextAttemptAt: now.toISOString(),
+    owner:
+      request.owner ?? previous.get(delivery.deliveryId)?.owner ?? 'unassigned',
+    targetResolutionDate:
+      request.targetResolutionDate ??
+      previous.get(delivery.deliveryId)?.targetResolutionDate ??
+      now.toISOString().slice(0, 10),
+  }));
+  const identity = decisions.map((item) => [item.deliveryId, item.attempt]);
+  const { plan } = await repository.putRetryPlan({
+    tenantId,
+    planId: deriveId('rp', tenantId, 'redrive', identity),
+    source: 'redrive',
+    createdAt: now.toISOString(),
+    decisions,
+    contentHash: sha256Hex(canonicalJson(decisions)),
+  });
+  const redriven = new Set(exhausted.map((item) => item.deliveryId));
+  await repository.markRedriven(
+    deadLetters.filter(
+      (item) => !item.redrivePlanId && redriven.has(item.deliveryId),
+    ),
+    plan.planId,
+  );
+  const { run, queued } = await startWorkerRun(
+    repository,
+    queue,
+    tenantId,
+    { planId: plan.planId, mode: request.mode },
+    settings,
+    now,
+  );
+  return { plan, run, queued };
 }

@@ -1,26 +1,42 @@
 /**
- * The retry worker's handling of one queued delivery: a dry run records what
- * it would send; a live run sends once per idempotency key, updates the
- * delivery and records the outcome.
+ * The retry worker's handling of one queued delivery.
+ *
+ * A dry run records what it would send. A live run sends at most once per
+ * idempotency key (delivery id and attempt), updates the delivery under a
+ * version check and records the final outcome of the delivery in the run.
+ * A retryable failure, a delivery that is not due yet and an open circuit
+ * put a follow-up message on the queue instead of calling the connector.
  */
 import {
   IdempotencyConfig,
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { CircuitStore } from '../adapters/circuit-store.ts';
 import { sendToConnector } from '../adapters/connector-client.ts';
 import type { EvidenceRepository } from '../adapters/evidence-repository.ts';
-import type { RetryMessage } from '../adapters/retry-queue.ts';
+import type { RetryMessage, RetryQueue } from '../adapters/retry-queue.ts';
 import type { Connector } from '../config.ts';
+import {
+  admit,
+  type CircuitPolicy,
+  type CircuitState,
+  recordFailure,
+  recordSuccess,
+} from '../domain/circuit-breaker.ts';
 import { buildCloseoutPayload } from '../domain/closeout-payload.ts';
-import type {
-  Delivery,
-  ExecutionOutcome,
-  ExecutionRecord,
+import {
+  type CloseoutEvidence,
+  type Delivery,
+  type ExecutionOutcome,
+  type ExecutionRecord,
+  idempotencyKeyOf,
+  type WorkerRun,
 } from '../domain/model.ts';
 import {
   backoffSeconds,
   classifySend,
+  MAX_SQS_DELAY_SECONDS,
   type RetryPolicy,
   type SendResult,
 } from '../domain/retry.ts';
@@ -30,12 +46,26 @@ const SEND_RESULT_TTL_SECONDS = 7 * 24 * 60 * 60;
 
 export interface RetryWorkerDependencies {
   repository: EvidenceRepository;
-  connectors: Record<string, Connector>;
-  policy: RetryPolicy;
+  circuits: CircuitStore;
+  queue: RetryQueue;
+  resolveConnector: (route: string) => Promise<Connector | undefined>;
+  policyFor: (route: string) => RetryPolicy;
+  circuitPolicyFor: (route: string) => CircuitPolicy;
   now: () => Date;
   persistence: BasePersistenceLayer;
   idempotencyConfig: IdempotencyConfig;
 }
+
+/** Identity of the SQS message being handled. */
+export interface MessageContext {
+  messageId: string;
+}
+
+/** What the worker did with a message. */
+export type RetryHandling =
+  | { kind: 'recorded'; record: ExecutionRecord }
+  | { kind: 'requeued'; attempt: number; delaySeconds: number; reason: string }
+  | { kind: 'dropped'; reason: string };
 
 /** Creates the idempotency settings of live sends, keyed by `idempotencyKey`. */
 export function createSendIdempotencyConfig(): IdempotencyConfig {
@@ -52,171 +82,324 @@ interface SendRequest {
   payload: unknown;
 }
 
-async function sendLive(
-  dependencies: RetryWorkerDependencies,
-  request: SendRequest,
-): Promise<SendResult> {
-  const connector = dependencies.connectors[request.route];
-  if (!connector) {
-    return { error: `no connector is configured for route ${request.route}` };
-  }
-  const sent = await sendToConnector(
-    connector,
-    request.payload,
-    request.idempotencyKey,
-  );
-  return sent.result;
+function secondsUntil(at: string, now: Date): number {
+  return Math.max(1, Math.ceil((Date.parse(at) - now.getTime()) / 1000));
 }
 
-function updatedDelivery(
-  delivery: Delivery,
-  attempt: number,
-  result: SendResult,
-  dependencies: RetryWorkerDependencies,
-): { delivery: Delivery; outcome: ExecutionOutcome } {
-  const now = dependencies.now();
-  const { classification, retryAfterSeconds } = classifySend(result, now);
-  const lastAttempt = {
-    at: now.toISOString(),
-    classification,
-    statusCode: result.statusCode,
-    error: result.error,
-  };
-  const base = { ...delivery, attempts: attempt, lastAttempt };
+/** Handling of one message, with the run and message it belongs to. */
+class RetryAttempt {
+  constructor(
+    readonly dependencies: RetryWorkerDependencies,
+    readonly message: RetryMessage,
+    readonly context: MessageContext,
+    readonly run: WorkerRun,
+  ) {}
 
-  if (classification === 'delivered') {
-    return {
-      delivery: {
-        ...base,
-        state: 'delivered',
-        deliveredAt: now.toISOString(),
-        nextAttemptAt: undefined,
-      },
-      outcome: 'delivered',
+  async record(
+    outcome: ExecutionOutcome,
+    attempt: number,
+    extra: Partial<ExecutionRecord> = {},
+  ): Promise<RetryHandling> {
+    const { tenantId, runId, deliveryId } = this.message;
+    const { repository } = this.dependencies;
+    const record: ExecutionRecord = {
+      tenantId,
+      runId,
+      deliveryId,
+      mode: this.run.mode,
+      attempt,
+      outcome,
+      recordedAt: this.dependencies.now().toISOString(),
+      idempotencyKey: idempotencyKeyOf(tenantId, deliveryId, attempt),
+      ...extra,
     };
+    const created = await repository.recordExecution(
+      record,
+      this.run.deliveryIds.length,
+    );
+    const stored = created
+      ? record
+      : await repository.getExecution(tenantId, runId, deliveryId);
+    return { kind: 'recorded', record: stored ?? record };
   }
-  if (classification === 'not_retryable') {
-    return {
-      delivery: { ...base, state: 'undeliverable', nextAttemptAt: undefined },
-      outcome: 'failed',
+
+  async requeue(
+    attempt: number,
+    delaySeconds: number,
+    reason: string,
+  ): Promise<RetryHandling> {
+    const delay = Math.min(MAX_SQS_DELAY_SECONDS, Math.max(0, delaySeconds));
+    await this.dependencies.queue.send([{ ...this.message, attempt }], delay);
+    return { kind: 'requeued', attempt, delaySeconds: delay, reason };
+  }
+
+  /** Records a delivery whose state this run or an earlier one settled. */
+  async settled(delivery: Delivery): Promise<RetryHandling> {
+    const byThisRun = delivery.lastAttemptRunId === this.run.runId;
+    const outcomes: Record<Delivery['state'], ExecutionOutcome> = {
+      delivered: 'delivered',
+      undeliverable: 'failed',
+      exhausted: 'exhausted',
+      failed: 'failed',
     };
+    if (byThisRun) {
+      return this.record(outcomes[delivery.state], delivery.attempts, {
+        statusCode: delivery.lastAttempt?.statusCode,
+        detail: `the delivery is ${delivery.state}`,
+      });
+    }
+    return this.record('skipped', delivery.attempts, {
+      detail: `the delivery was already ${delivery.state}`,
+    });
   }
-  if (attempt >= dependencies.policy.maxAttempts) {
-    return {
-      delivery: { ...base, state: 'exhausted', nextAttemptAt: undefined },
-      outcome: 'exhausted',
-    };
-  }
-  const backoff = backoffSeconds(
-    attempt,
-    dependencies.policy,
-    delivery.deliveryId,
-  );
-  const wait = Math.max(backoff, retryAfterSeconds ?? 0);
-  const nextAttemptAt = new Date(now.getTime() + wait * 1000).toISOString();
-  return {
-    delivery: { ...base, state: 'failed', nextAttemptAt },
-    outcome: 'failed',
-  };
 }
 
 /**
- * Handles one retry message and returns the execution record it stored, or
- * the one stored before for the same run and delivery.
+ * Handles one retry message.
  *
- * @throws Error when the worker run does not exist or a write fails; the
- *   message then returns to the queue and, after `maxReceiveCount`
- *   receives, moves to the dead-letter queue.
+ * @throws Error when the worker run does not exist, a write fails or the
+ *   delivery changed concurrently; the message then returns to the queue
+ *   and, after `maxReceiveCount` receives, moves to the dead-letter queue.
  */
 export async function processRetryMessage(
   dependencies: RetryWorkerDependencies,
   message: RetryMessage,
-): Promise<ExecutionRecord> {
+  context: MessageContext,
+): Promise<RetryHandling> {
   const { repository } = dependencies;
-  const { tenantId, runId, deliveryId, attempt } = message;
-  const existing = await repository.getExecution(tenantId, runId, deliveryId);
+  const { tenantId, runId, deliveryId } = message;
+  // Independent reads go out together: each round trip adds latency.
+  const [existing, run, loaded] = await Promise.all([
+    repository.getExecution(tenantId, runId, deliveryId),
+    repository.getWorkerRun(tenantId, runId),
+    repository.getDelivery(tenantId, deliveryId),
+  ]);
   if (existing) {
-    return existing;
+    return { kind: 'recorded', record: existing };
   }
-  const run = await repository.getWorkerRun(tenantId, runId);
   if (!run) {
     throw new Error(`Worker run ${runId} of tenant ${tenantId} was not found`);
   }
+  const attempt = new RetryAttempt(dependencies, message, context, run);
 
-  const idempotencyKey = `${deliveryId}:${attempt}`;
-  const record = (
-    outcome: ExecutionOutcome,
-    extra: Partial<ExecutionRecord> = {},
-  ) => ({
-    tenantId,
-    runId,
-    deliveryId,
-    mode: run.mode,
-    attempt,
-    outcome,
-    recordedAt: dependencies.now().toISOString(),
-    idempotencyKey,
-    ...extra,
-  });
-  const store = async (execution: ExecutionRecord) => {
-    const created = await repository.recordExecution(
-      execution,
-      run.deliveryIds.length,
-    );
-    return created
-      ? execution
-      : ((await repository.getExecution(tenantId, runId, deliveryId)) ??
-          execution);
-  };
-
-  const loaded = await repository.getDelivery(tenantId, deliveryId);
   if (!loaded) {
-    return store(record('skipped', { detail: 'the delivery was not found' }));
+    return attempt.record('skipped', message.attempt, {
+      detail: 'the delivery was not found',
+    });
   }
   const { delivery, version } = loaded;
-  if (delivery.state !== 'failed') {
-    return store(
-      record('skipped', { detail: `the delivery is ${delivery.state}` }),
-    );
+  const retryable =
+    delivery.state === 'failed' ||
+    (message.redrive === true && delivery.state === 'exhausted');
+  if (!retryable) {
+    return attempt.settled(delivery);
   }
   if (run.mode === 'dry_run') {
-    return store(
-      record('would_retry', {
-        detail: `would send attempt ${attempt} to ${delivery.route}`,
-      }),
+    return attempt.record('would_retry', delivery.attempts + 1, {
+      detail: `would send attempt ${delivery.attempts + 1} to ${delivery.route}`,
+    });
+  }
+  return sendLiveAttempt(attempt, delivery, version);
+}
+
+async function sendLiveAttempt(
+  attempt: RetryAttempt,
+  delivery: Delivery,
+  version: number,
+): Promise<RetryHandling> {
+  const { dependencies, message, context } = attempt;
+  const now = dependencies.now();
+  const number = delivery.attempts + 1;
+
+  if (message.attempt < number) {
+    // Another message already made this attempt. Only the message that made
+    // it, received again after a crash, queues the next attempt.
+    if (delivery.lastAttemptMessageId === context.messageId) {
+      return attempt.requeue(
+        number,
+        secondsUntil(delivery.nextAttemptAt ?? now.toISOString(), now),
+        'follow-up of a redelivered attempt',
+      );
+    }
+    return {
+      kind: 'dropped',
+      reason: `attempt ${message.attempt} was already made`,
+    };
+  }
+  const policy = dependencies.policyFor(delivery.route);
+  const limit = message.attemptLimit ?? policy.maxAttempts;
+  if (number > limit) {
+    return attempt.record('exhausted', delivery.attempts, {
+      detail: `all ${limit} attempts are used`,
+    });
+  }
+  if (
+    delivery.nextAttemptAt &&
+    Date.parse(delivery.nextAttemptAt) > now.getTime()
+  ) {
+    return attempt.requeue(
+      number,
+      secondsUntil(delivery.nextAttemptAt, now),
+      `not due before ${delivery.nextAttemptAt}`,
     );
   }
 
-  const closeout = await repository.getCloseout(tenantId, delivery.closeoutId);
-  if (!closeout) {
-    return store(
-      record('cancelled', {
-        detail: `closeout ${delivery.closeoutId} was not found`,
-      }),
+  const [circuit, closeout] = await Promise.all([
+    dependencies.circuits.get(delivery.route),
+    dependencies.repository.getCloseout(message.tenantId, delivery.closeoutId),
+  ]);
+  const admission = admit(circuit, now);
+  if (admission.kind === 'open') {
+    return attempt.requeue(
+      number,
+      secondsUntil(admission.retryAt, now),
+      `circuit of ${delivery.route} is open`,
     );
   }
+  if (admission.kind === 'probe') {
+    const leaseUntil = new Date(
+      now.getTime() +
+        dependencies.circuitPolicyFor(delivery.route).probeLeaseSeconds * 1000,
+    );
+    if (
+      !(await dependencies.circuits.acquireProbe(
+        delivery.route,
+        now,
+        leaseUntil,
+      ))
+    ) {
+      return attempt.requeue(
+        number,
+        dependencies.circuitPolicyFor(delivery.route).probeLeaseSeconds,
+        `another worker probes ${delivery.route}`,
+      );
+    }
+  }
+
+  const result = await sendOnce(attempt, delivery, number, closeout);
+  return settleAttempt(attempt, delivery, version, number, result, circuit);
+}
+
+async function sendOnce(
+  attempt: RetryAttempt,
+  delivery: Delivery,
+  number: number,
+  closeout: CloseoutEvidence | undefined,
+): Promise<SendResult> {
+  const { dependencies } = attempt;
+  if (!closeout) {
+    return { error: `closeout ${delivery.closeoutId} was not found` };
+  }
   const send = makeIdempotent(
-    (request: SendRequest) => sendLive(dependencies, request),
+    async (request: SendRequest): Promise<SendResult> => {
+      const connector = await dependencies.resolveConnector(request.route);
+      if (!connector) {
+        return {
+          error: `no connector is configured for route ${request.route}`,
+        };
+      }
+      const sent = await sendToConnector(
+        connector,
+        request.payload,
+        request.idempotencyKey,
+      );
+      return sent.result;
+    },
     {
       persistenceStore: dependencies.persistence,
       config: dependencies.idempotencyConfig,
     },
   );
-  const result = await send({
-    idempotencyKey,
+  return send({
+    idempotencyKey: idempotencyKeyOf(
+      delivery.tenantId,
+      delivery.deliveryId,
+      number,
+    ),
     route: delivery.route,
-    payload: buildCloseoutPayload(closeout, delivery, attempt),
+    payload: buildCloseoutPayload(closeout, delivery, number),
   });
-  const next = updatedDelivery(delivery, attempt, result, dependencies);
-  if (!(await repository.updateDelivery(next.delivery, version))) {
+}
+
+async function settleAttempt(
+  attempt: RetryAttempt,
+  delivery: Delivery,
+  version: number,
+  number: number,
+  result: SendResult,
+  circuit: CircuitState | undefined,
+): Promise<RetryHandling> {
+  const { dependencies, message, context, run } = attempt;
+  const now = dependencies.now();
+  const { classification, retryAfterSeconds } = classifySend(result, now);
+  const policy = dependencies.policyFor(delivery.route);
+  const limit = message.attemptLimit ?? policy.maxAttempts;
+  const base: Delivery = {
+    ...delivery,
+    attempts: number,
+    lastAttempt: {
+      at: now.toISOString(),
+      classification,
+      statusCode: result.statusCode,
+      error: result.error,
+    },
+    lastAttemptRunId: run.runId,
+    lastAttemptMessageId: context.messageId,
+    nextAttemptAt: undefined,
+  };
+  let next: Delivery;
+  if (classification === 'delivered') {
+    next = { ...base, state: 'delivered', deliveredAt: now.toISOString() };
+  } else if (classification === 'not_retryable') {
+    next = { ...base, state: 'undeliverable' };
+  } else if (number >= limit) {
+    next = { ...base, state: 'exhausted' };
+  } else {
+    const backoff = backoffSeconds(number, policy, delivery.deliveryId);
+    const wait = Math.max(backoff, retryAfterSeconds ?? 0);
+    next = {
+      ...base,
+      state: 'failed',
+      nextAttemptAt: new Date(now.getTime() + wait * 1000).toISOString(),
+    };
+  }
+  if (!(await dependencies.repository.updateDelivery(next, version))) {
     throw new Error(
-      `Delivery ${deliveryId} changed while it was retried; the message will be retried`,
+      `Delivery ${delivery.deliveryId} changed while attempt ${number} was sent; the message will be retried`,
     );
   }
-  return store(
-    record(next.outcome, {
-      statusCode: result.statusCode,
-      detail: result.error ?? `connector answered ${result.statusCode}`,
-    }),
+  await updateCircuit(
+    dependencies,
+    delivery.route,
+    classification,
+    circuit,
+    now,
   );
+
+  if (next.state === 'failed' && next.nextAttemptAt) {
+    return attempt.requeue(
+      number + 1,
+      secondsUntil(next.nextAttemptAt, now),
+      result.error ?? `connector returned ${result.statusCode}`,
+    );
+  }
+  return attempt.settled(next);
+}
+
+async function updateCircuit(
+  dependencies: RetryWorkerDependencies,
+  route: string,
+  classification: string,
+  before: CircuitState | undefined,
+  now: Date,
+): Promise<void> {
+  if (classification === 'retryable') {
+    await dependencies.circuits.update(route, (state) =>
+      recordFailure(state, route, now, dependencies.circuitPolicyFor(route)),
+    );
+  } else if (before && (before.failures > 0 || before.openUntil)) {
+    // A closed circuit without failures, as read before the send, needs no
+    // write; a failure recorded since then expires with its window.
+    await dependencies.circuits.update(route, () => recordSuccess(route, now));
+  }
 }

@@ -1,20 +1,26 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { CfnElement } from 'aws-cdk-lib';
-import { App } from 'aws-cdk-lib';
+import type { App, CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defineService } from '#lib/resources.ts';
-import type { ServiceFunctions } from '../../cdk/closeout-health-stack.ts';
-import { CloseoutHealthStack } from '../../cdk/closeout-health-stack.ts';
+import type {
+  CloseoutHealthStack,
+  ServiceFunctions,
+} from '../../cdk/closeout-health-stack.ts';
 import { HTTP_API_ROUTES } from '../../cdk/http-api.ts';
+import {
+  asArray,
+  createTestStack,
+  queueIdByName,
+  REQUIRED_SETTINGS,
+  referencedId,
+  STAGE,
+  testSettings,
+} from './stack-fixture.ts';
 
-const STAGE = 'test';
 const SERVICE = defineService(STAGE);
-const CONNECTORS = {
-  grc: { type: 'webhook', url: 'https://grc.example.com/hooks/closeout' },
-};
 const FUNCTION_KEYS = Object.keys(SERVICE.functions) as Array<
   keyof ServiceFunctions
 >;
@@ -22,60 +28,10 @@ const QUEUES = [SERVICE.alertDeliveryQueue, SERVICE.retryQueue];
 const ROUTE_KEYS = HTTP_API_ROUTES.map(
   (route) => `${route.method} ${route.path}`,
 );
-// Bundling four functions can exceed the 10 s default hook timeout of vitest.
+// Bundling five functions can exceed the 10 s default hook timeout of vitest.
 const SYNTH_TIMEOUT_MS = 120_000;
 
-/** Feature flags and other context from cdk.json, as `cdk synth` uses them. */
-function readProjectContext(): Record<string, unknown> {
-  const cdkJson = new URL('../../cdk.json', import.meta.url);
-  return JSON.parse(readFileSync(cdkJson, 'utf8')).context;
-}
-
-/** Returns the logical id that a `Ref` or `Fn::GetAtt` value points to. */
-function referencedId(value: unknown): string | undefined {
-  if (typeof value !== 'object' || value === null) {
-    return undefined;
-  }
-  if ('Ref' in value && typeof value.Ref === 'string') {
-    return value.Ref;
-  }
-  if ('Fn::GetAtt' in value && Array.isArray(value['Fn::GetAtt'])) {
-    return value['Fn::GetAtt'][0];
-  }
-  return undefined;
-}
-
-/** A statement of an IAM policy or a resource policy. */
-interface PolicyStatement {
-  Effect: 'Allow' | 'Deny';
-  Action?: string | string[];
-  Resource?: unknown;
-}
-
-/** Collects the Allow statements of every policy document below a node. */
-function findAllowStatements(node: unknown): PolicyStatement[] {
-  if (Array.isArray(node)) {
-    return node.flatMap(findAllowStatements);
-  }
-  if (typeof node !== 'object' || node === null) {
-    return [];
-  }
-  const nested = Object.values(node).flatMap(findAllowStatements);
-  if ('Effect' in node && node.Effect === 'Allow') {
-    return [node as PolicyStatement, ...nested];
-  }
-  return nested;
-}
-
-function asArray<T>(value: T | T[] | undefined): T[] {
-  if (value === undefined) {
-    return [];
-  }
-  return Array.isArray(value) ? value : [value];
-}
-
 describe('CloseoutHealthStack', () => {
-  let app: App;
   let stack: CloseoutHealthStack;
   let template: Template;
 
@@ -87,29 +43,22 @@ describe('CloseoutHealthStack', () => {
     return logicalId(stack.functions[key]);
   }
 
-  function queueIdByName(queueName: string): string {
-    const queues = template.findResources('AWS::SQS::Queue', {
-      Properties: { QueueName: queueName },
-    });
-    const [id] = Object.keys(queues);
-    if (id === undefined) {
-      throw new Error(`No queue named ${queueName} in the template.`);
-    }
-    return id;
-  }
-
   function functionProperties(key: keyof ServiceFunctions) {
     const resources = template.findResources('AWS::Lambda::Function');
     return resources[functionId(key)]?.Properties;
   }
 
-  beforeAll(() => {
-    app = new App({ context: readProjectContext() });
+  function readBundle(key: keyof ServiceFunctions, file: string): string {
+    const assetHash = path.basename(
+      functionProperties(key)?.Code.S3Key,
+      '.zip',
+    );
+    const outdir = (stack.node.root as App).outdir;
+    return path.join(outdir, `asset.${assetHash}`, file);
+  }
 
-    stack = new CloseoutHealthStack(app, 'CloseoutHealthStack', {
-      stage: STAGE,
-      connectors: CONNECTORS,
-    });
+  beforeAll(() => {
+    stack = createTestStack(undefined, { bundle: true });
 
     template = Template.fromStack(stack);
   }, SYNTH_TIMEOUT_MS);
@@ -125,6 +74,12 @@ describe('CloseoutHealthStack', () => {
       template.hasResource('AWS::DynamoDB::Table', {
         DeletionPolicy: 'Retain',
         UpdateReplacePolicy: 'Retain',
+      });
+    });
+
+    it('enables deletion protection', () => {
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        DeletionProtectionEnabled: true,
       });
     });
 
@@ -168,6 +123,12 @@ describe('CloseoutHealthStack', () => {
         ],
       });
     });
+
+    it('keeps the construct id EvidenceTable', () => {
+      const id = logicalId(stack.table);
+
+      expect(id).toMatch(/^EvidenceTable[0-9A-F]{8}$/);
+    });
   });
 
   describe('alert topic', () => {
@@ -178,14 +139,42 @@ describe('CloseoutHealthStack', () => {
     });
 
     it('delivers SNS envelopes to the alert-delivery queue', () => {
-      const queueId = queueIdByName(SERVICE.alertDeliveryQueue.name);
+      const queueId = queueIdByName(template, SERVICE.alertDeliveryQueue.name);
 
       template.hasResourceProperties('AWS::SNS::Subscription', {
         Protocol: 'sqs',
         Endpoint: { 'Fn::GetAtt': [queueId, 'Arn'] },
-        TopicArn: { Ref: logicalId(stack.alertTopic) },
+        TopicArn: {
+          'Fn::Join': ['', Match.arrayWith([`:${SERVICE.alertTopicName}`])],
+        },
         RawMessageDelivery: false,
       });
+    });
+
+    it('subscribes only after the topic exists', () => {
+      const topicId = logicalId(stack.messaging.alertTopic);
+
+      template.hasResource('AWS::SNS::Subscription', {
+        DependsOn: Match.arrayWith([topicId]),
+      });
+    });
+
+    it('keeps the construct ids of topic and queues', () => {
+      const ids = [
+        stack.messaging.alertTopic,
+        stack.messaging.alertDeliveryQueue,
+        stack.messaging.alertDeliveryDeadLetterQueue,
+        stack.messaging.retryQueue,
+        stack.messaging.retryDeadLetterQueue,
+      ].map((construct) => construct.node.id);
+
+      expect(ids).toEqual([
+        'AlertTopic',
+        'AlertDeliveryQueue',
+        'AlertDeliveryQueueDeadLetterQueue',
+        'RetryQueue',
+        'RetryQueueDeadLetterQueue',
+      ]);
     });
   });
 
@@ -198,10 +187,21 @@ describe('CloseoutHealthStack', () => {
       });
     });
 
+    it.each(QUEUES)('configures $deadLetterQueueName', (queue) => {
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        QueueName: queue.deadLetterQueueName,
+        VisibilityTimeout: queue.deadLetterVisibilityTimeoutSeconds,
+        MessageRetentionPeriod: queue.retentionSeconds,
+      });
+    });
+
     it.each(QUEUES)(
       'redrives $name after maxReceiveCount receives',
       (queue) => {
-        const deadLetterQueueId = queueIdByName(queue.deadLetterQueueName);
+        const deadLetterQueueId = queueIdByName(
+          template,
+          queue.deadLetterQueueName,
+        );
 
         template.hasResourceProperties('AWS::SQS::Queue', {
           QueueName: queue.name,
@@ -215,11 +215,12 @@ describe('CloseoutHealthStack', () => {
 
     it('gives every queue except dead-letter queues a redrive policy', () => {
       const queues = template.findResources('AWS::SQS::Queue');
-      const deadLetterQueueIds = new Set(
-        Object.values(queues).map((queue) =>
+      const deadLetterQueueIds = new Set([
+        ...Object.values(queues).map((queue) =>
           referencedId(queue.Properties.RedrivePolicy?.deadLetterTargetArn),
         ),
-      );
+        queueIdByName(template, SERVICE.scheduleDeadLetterQueueName),
+      ]);
 
       const queuesWithoutRedrive = Object.entries(queues)
         .filter(([id]) => !deadLetterQueueIds.has(id))
@@ -229,14 +230,10 @@ describe('CloseoutHealthStack', () => {
       expect(queuesWithoutRedrive).toEqual([]);
     });
 
-    it('encrypts every queue with SQS-managed keys', () => {
-      const queues = template.findResources('AWS::SQS::Queue');
-
-      const unencryptedQueues = Object.entries(queues)
-        .filter(([, queue]) => queue.Properties.SqsManagedSseEnabled !== true)
-        .map(([id]) => id);
-
-      expect(unencryptedQueues).toEqual([]);
+    it('creates the schedule dead-letter queue', () => {
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        QueueName: SERVICE.scheduleDeadLetterQueueName,
+      });
     });
 
     it('denies requests without TLS on every queue', () => {
@@ -277,6 +274,7 @@ describe('CloseoutHealthStack', () => {
         )
         .map(([id]) => id);
 
+      expect(Object.keys(mappings)).toHaveLength(3);
       expect(mappingsWithoutPartialBatches).toEqual([]);
     });
 
@@ -306,10 +304,14 @@ describe('CloseoutHealthStack', () => {
     });
 
     it.each([
-      { queue: SERVICE.alertDeliveryQueue, consumer: 'deliverAlert' },
-      { queue: SERVICE.retryQueue, consumer: 'retryDelivery' },
-    ] as const)('feeds $queue.name to $consumer', ({ queue, consumer }) => {
-      const queueId = queueIdByName(queue.name);
+      { queue: SERVICE.alertDeliveryQueue.name, consumer: 'deliverAlert' },
+      { queue: SERVICE.retryQueue.name, consumer: 'retryDelivery' },
+      {
+        queue: SERVICE.retryQueue.deadLetterQueueName,
+        consumer: 'recordDeadLetter',
+      },
+    ] as const)('feeds $queue to $consumer', ({ queue, consumer }) => {
+      const queueId = queueIdByName(template, queue);
 
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
@@ -322,6 +324,12 @@ describe('CloseoutHealthStack', () => {
   });
 
   describe('functions', () => {
+    it('creates one function per definition entry', () => {
+      const functions = template.findResources('AWS::Lambda::Function');
+
+      expect(Object.keys(functions)).toHaveLength(FUNCTION_KEYS.length);
+    });
+
     it.each(FUNCTION_KEYS)('runs %s on nodejs22.x', (key) => {
       const properties = functionProperties(key);
 
@@ -349,29 +357,21 @@ describe('CloseoutHealthStack', () => {
     });
 
     it.each(FUNCTION_KEYS)('bundles %s as ESM that defines require', (key) => {
-      const assetHash = path.basename(
-        functionProperties(key)?.Code.S3Key,
-        '.zip',
-      );
+      const bundle = readFileSync(readBundle(key, 'index.mjs'), 'utf8');
 
-      const bundle = path.join(app.outdir, `asset.${assetHash}`, 'index.mjs');
-
-      expect(readFileSync(bundle, 'utf8')).toMatch(
+      expect(bundle).toMatch(
         /^import \{ createRequire as (\w+) \} from 'node:module';const require = \1\(import\.meta\.url\);/,
       );
     });
 
-    it.each(FUNCTION_KEYS)('ships a source map with %s', (key) => {
-      const assetHash = path.basename(
-        functionProperties(key)?.Code.S3Key,
-        '.zip',
-      );
+    it.each(FUNCTION_KEYS)('bundles the AWS SDK into %s', (key) => {
+      const bundle = readFileSync(readBundle(key, 'index.mjs'), 'utf8');
 
-      const sourceMap = path.join(
-        app.outdir,
-        `asset.${assetHash}`,
-        'index.mjs.map',
-      );
+      expect(bundle).not.toMatch(/from\s*["']@aws-sdk\//);
+    });
+
+    it.each(FUNCTION_KEYS)('ships a source map with %s', (key) => {
+      const sourceMap = readBundle(key, 'index.mjs.map');
 
       expect(existsSync(sourceMap)).toBe(true);
     });
@@ -386,6 +386,17 @@ describe('CloseoutHealthStack', () => {
       expect(logGroups[logGroupId ?? '']?.Properties.RetentionInDays).toBe(30);
     });
 
+    it.each(FUNCTION_KEYS)('sets the Powertools settings of %s', (key) => {
+      const variables = functionProperties(key)?.Environment.Variables;
+
+      expect(variables).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: 'closeout-health',
+        POWERTOOLS_METRICS_NAMESPACE: 'CloseoutHealth',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+      });
+    });
+
     it.each(FUNCTION_KEYS)('passes shared settings to %s', (key) => {
       const variables = functionProperties(key)?.Environment.Variables;
 
@@ -394,23 +405,28 @@ describe('CloseoutHealthStack', () => {
         EVALUATION_ZONE: 'UTC',
         WARNING_DAYS: '30',
         CRITICAL_DAYS: '7',
-        POWERTOOLS_SERVICE_NAME: 'closeout-health',
-        POWERTOOLS_METRICS_NAMESPACE: 'CloseoutHealth',
-        CONNECTORS: JSON.stringify(CONNECTORS),
       });
     });
 
     it.each([
-      { variable: 'ALERT_TOPIC_ARN', owner: 'evaluateHealth' },
-      { variable: 'RETRY_QUEUE_URL', owner: 'httpApi' },
-    ] as const)('passes $variable only to $owner', ({ variable, owner }) => {
+      { variable: 'ALERT_TOPIC_ARN', owners: ['evaluateHealth'] },
+      { variable: 'RETRY_QUEUE_URL', owners: ['retryDelivery', 'httpApi'] },
+      { variable: 'CONNECTORS', owners: ['deliverAlert', 'retryDelivery'] },
+    ] as const)('passes $variable only to $owners', ({ variable, owners }) => {
       const functions = template.findResources('AWS::Lambda::Function');
 
       const receivers = Object.entries(functions)
         .filter(([, fn]) => variable in fn.Properties.Environment.Variables)
         .map(([id]) => id);
 
-      expect(receivers).toEqual([functionId(owner)]);
+      expect(receivers.sort()).toEqual(owners.map(functionId).sort());
+    });
+
+    it('passes no tenant list when every tenant is evaluated', () => {
+      const variables =
+        functionProperties('evaluateHealth')?.Environment.Variables;
+
+      expect(variables).not.toHaveProperty('TENANTS');
     });
   });
 
@@ -423,6 +439,80 @@ describe('CloseoutHealthStack', () => {
             Arn: { 'Fn::GetAtt': [functionId('evaluateHealth'), 'Arn'] },
           }),
         ],
+      });
+    });
+
+    it('retries a failed invocation twice within an hour', () => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        Targets: [
+          Match.objectLike({
+            RetryPolicy: {
+              MaximumRetryAttempts: 2,
+              MaximumEventAgeInSeconds: 3600,
+            },
+          }),
+        ],
+      });
+    });
+
+    it('sends undelivered events to the schedule dead-letter queue', () => {
+      const queueId = queueIdByName(
+        template,
+        SERVICE.scheduleDeadLetterQueueName,
+      );
+
+      template.hasResourceProperties('AWS::Events::Rule', {
+        Targets: [
+          Match.objectLike({
+            DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+          }),
+        ],
+      });
+    });
+
+    it('sends failed evaluations to the schedule dead-letter queue', () => {
+      const queueId = queueIdByName(
+        template,
+        SERVICE.scheduleDeadLetterQueueName,
+      );
+
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: functionId('evaluateHealth') },
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: 3600,
+        DestinationConfig: {
+          OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+        },
+      });
+    });
+
+    it('lets only the rule send to the schedule dead-letter queue', () => {
+      const queueId = queueIdByName(
+        template,
+        SERVICE.scheduleDeadLetterQueueName,
+      );
+
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: queueId }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: 'sqs:SendMessage',
+              Condition: {
+                ArnEquals: {
+                  'aws:SourceArn': {
+                    'Fn::GetAtt': [
+                      Match.stringLikeRegexp('^Evaluation'),
+                      'Arn',
+                    ],
+                  },
+                },
+              },
+            }),
+          ]),
+        },
       });
     });
 
@@ -444,10 +534,26 @@ describe('CloseoutHealthStack', () => {
       });
     });
 
-    it.each(ROUTE_KEYS)('requires IAM authorization on %s', (routeKey) => {
+    it.each(ROUTE_KEYS)('requires a JWT on %s', (routeKey) => {
+      const authorizerId = Object.keys(
+        template.findResources('AWS::ApiGatewayV2::Authorizer'),
+      )[0];
+
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
         RouteKey: routeKey,
-        AuthorizationType: 'AWS_IAM',
+        AuthorizationType: 'JWT',
+        AuthorizerId: { Ref: authorizerId },
+      });
+    });
+
+    it('checks issuer and audience from the settings', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+        AuthorizerType: 'JWT',
+        IdentitySource: ['$request.header.Authorization'],
+        JwtConfiguration: {
+          Issuer: REQUIRED_SETTINGS.jwt.issuer,
+          Audience: REQUIRED_SETTINGS.jwt.audience,
+        },
       });
     });
 
@@ -468,85 +574,128 @@ describe('CloseoutHealthStack', () => {
         PayloadFormatVersion: '2.0',
       });
     });
-  });
 
-  describe('IAM', () => {
-    function roleOf(key: keyof ServiceFunctions): string | undefined {
-      return referencedId(functionProperties(key)?.Role);
-    }
-
-    function rolesAllowedTo(action: string): Array<string | undefined> {
-      const policies = template.findResources('AWS::IAM::Policy');
-      return Object.values(policies)
-        .filter((policy) =>
-          findAllowStatements(policy).some((statement) =>
-            asArray(statement.Action).includes(action),
-          ),
-        )
-        .flatMap((policy) => policy.Properties.Roles.map(referencedId));
-    }
-
-    it('allows no wildcard actions', () => {
-      const statements = findAllowStatements(template.toJSON());
-
-      const wildcardActions = statements
-        .flatMap((statement) => asArray(statement.Action))
-        .filter((action) => action === '*' || action.endsWith(':*'));
-
-      expect(wildcardActions).toEqual([]);
+    it('throttles the default stage with the default limits', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        StageName: '$default',
+        AutoDeploy: true,
+        DefaultRouteSettings: {
+          ThrottlingRateLimit: 50,
+          ThrottlingBurstLimit: 100,
+        },
+      });
     });
 
-    it('scopes every allow statement to named resources', () => {
-      const statements = findAllowStatements(template.toJSON());
-
-      const unscopedStatements = statements.filter((statement) =>
-        asArray(statement.Resource).includes('*'),
+    it('writes access logs to a group kept one month', () => {
+      const stages = template.findResources('AWS::ApiGatewayV2::Stage');
+      const [stage] = Object.values(stages);
+      const logGroupId = referencedId(
+        stage?.Properties.AccessLogSettings?.DestinationArn,
       );
 
-      expect(unscopedStatements).toEqual([]);
+      const logGroups = template.findResources('AWS::Logs::LogGroup');
+
+      expect(logGroups[logGroupId ?? '']?.Properties.RetentionInDays).toBe(30);
     });
 
-    it('lets only evaluate-health publish alerts', () => {
-      expect(rolesAllowedTo('sns:Publish')).toEqual([roleOf('evaluateHealth')]);
-    });
+    it('logs the caller and the outcome of each request', () => {
+      const stages = template.findResources('AWS::ApiGatewayV2::Stage');
+      const [stage] = Object.values(stages);
 
-    it('lets only http-api send queue messages', () => {
-      expect(rolesAllowedTo('sqs:SendMessage')).toEqual([roleOf('httpApi')]);
-    });
+      const format = JSON.parse(stage?.Properties.AccessLogSettings.Format);
 
-    it.each(FUNCTION_KEYS)('lets %s read and write the table', (key) => {
-      expect(rolesAllowedTo('dynamodb:PutItem')).toContain(roleOf(key));
+      expect(format).toMatchObject({
+        requestId: '$context.requestId',
+        routeKey: '$context.routeKey',
+        status: '$context.status',
+        subject: '$context.authorizer.claims.sub',
+      });
     });
   });
 });
 
-describe('CloseoutHealthStack without bundling', () => {
-  function createApp(): App {
-    // An empty list of bundling stacks skips esbuild, which these tests
-    // do not need.
-    return new App({
-      context: { ...readProjectContext(), 'aws:cdk:bundling-stacks': [] },
-    });
+const CUSTOM_SETTINGS = testSettings({
+  schedule: 'cron(0 6 * * ? *)',
+  zone: 'Europe/Berlin',
+  warningDays: 21,
+  criticalDays: 3,
+  tenants: ['cavra-demo', 'acme'],
+  jwt: {
+    issuer: 'http://127.0.0.1:4566/realms/closeout',
+    audience: ['console', 'ci'],
+  },
+  throttling: { rateLimit: 7, burstLimit: 11 },
+});
+
+describe('CloseoutHealthStack with deployment settings', () => {
+  let stack: CloseoutHealthStack;
+  let template: Template;
+
+  function variablesOf(key: keyof CloseoutHealthStack['functions']) {
+    const id = stack.getLogicalId(
+      stack.functions[key].node.defaultChild as CfnElement,
+    );
+    const functions = template.findResources('AWS::Lambda::Function');
+    return functions[id]?.Properties.Environment.Variables;
   }
 
-  it('defaults CONNECTORS to an empty object', () => {
-    const stack = new CloseoutHealthStack(createApp(), 'Stack', {
-      stage: STAGE,
-    });
+  beforeAll(() => {
+    stack = createTestStack(CUSTOM_SETTINGS);
 
-    const template = Template.fromStack(stack);
+    template = Template.fromStack(stack);
+  });
 
-    template.allResourcesProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ CONNECTORS: '{}' }) },
+  it('runs the evaluation on the schedule setting', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'cron(0 6 * * ? *)',
     });
   });
 
-  it('rejects an invalid stage name', () => {
-    const app = createApp();
+  it('passes zone and windows to every function', () => {
+    for (const key of Object.keys(stack.functions)) {
+      expect(variablesOf(key as keyof typeof stack.functions)).toMatchObject({
+        EVALUATION_ZONE: 'Europe/Berlin',
+        WARNING_DAYS: '21',
+        CRITICAL_DAYS: '3',
+      });
+    }
+  });
 
-    const createStack = () =>
-      new CloseoutHealthStack(app, 'Stack', { stage: 'Prod' });
+  it('passes the tenant list to evaluate-health', () => {
+    expect(variablesOf('evaluateHealth')).toMatchObject({
+      TENANTS: 'cavra-demo,acme',
+    });
+  });
 
-    expect(createStack).toThrow(/Invalid stage "Prod"/);
+  it('passes the tenant list to no other function', () => {
+    const receivers = Object.keys(stack.functions).filter(
+      (key) => 'TENANTS' in variablesOf(key as keyof typeof stack.functions),
+    );
+
+    expect(receivers).toEqual(['evaluateHealth']);
+  });
+
+  it('checks tokens of the issuer and audience setting', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      JwtConfiguration: {
+        Issuer: 'http://127.0.0.1:4566/realms/closeout',
+        Audience: ['console', 'ci'],
+      },
+    });
+  });
+
+  it('throttles the stage with the throttling setting', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: {
+        ThrottlingRateLimit: 7,
+        ThrottlingBurstLimit: 11,
+      },
+    });
+  });
+
+  it('grants no secret without connectors', () => {
+    const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+
+    expect(policies).not.toContain('secretsmanager:');
   });
 });

@@ -1,0 +1,168 @@
+/**
+ * The retry worker's handling of single messages, called directly with the
+ * adapters that the function builds: waits beyond the SQS delay limit,
+ * repeated messages and stale follow-ups.
+ */
+import { readFile } from 'node:fs/promises';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RetryMessage } from '../../lib/adapters/retry-queue.ts';
+import { readConfig } from '../../lib/config.ts';
+import { createRetryWorkerDependencies } from '../../lib/lambda/retry-worker-setup.ts';
+import {
+  type LocalRuntime,
+  startLocalRuntime,
+} from '../../lib/local/local-runtime.ts';
+import {
+  processRetryMessage,
+  type RetryWorkerDependencies,
+} from '../../lib/operations/retry-worker.ts';
+import { randomStage, randomTenant } from '../support/stage.ts';
+
+const DELIVERY_ID = 'connector-delivery-demo-001';
+
+let runtime: LocalRuntime;
+let dependencies: RetryWorkerDependencies;
+let packageText: string;
+
+/** Imports the package, completes a dry run and starts a live run. */
+async function liveMessage(): Promise<RetryMessage> {
+  const tenantId = randomTenant();
+  await runtime.invokeApi('POST', `/tenants/${tenantId}/packages`, packageText);
+  const plan = await runtime.invokeApi(
+    'POST',
+    `/tenants/${tenantId}/retry-plans`,
+    {},
+  );
+  await runtime.invokeApi('POST', `/tenants/${tenantId}/worker-runs`, {
+    planId: plan.body.planId,
+  });
+  await runtime.drainRetries();
+  const live = await runtime.invokeApi(
+    'POST',
+    `/tenants/${tenantId}/worker-runs`,
+    {
+      planId: plan.body.planId,
+      mode: 'live',
+    },
+  );
+  // The test handles the live message itself; the queued copy stays unread.
+  return {
+    tenantId,
+    runId: live.body.runId,
+    planId: plan.body.planId,
+    deliveryId: DELIVERY_ID,
+    mode: 'live',
+    attempt: 2,
+  };
+}
+
+async function storedDelivery(tenantId: string) {
+  const stored = await dependencies.repository.getDelivery(
+    tenantId,
+    DELIVERY_ID,
+  );
+  if (!stored) {
+    throw new Error(`the imported delivery of ${tenantId} is missing`);
+  }
+  return stored;
+}
+
+function requestsOf(tenantId: string): number {
+  return runtime.receiver.requests.filter((request) =>
+    String(request.headers['idempotency-key']).startsWith(`${tenantId}:`),
+  ).length;
+}
+
+async function delayedMessages(): Promise<number> {
+  const { Attributes = {} } = await runtime.clients.sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: runtime.resources.retryQueue.url,
+      AttributeNames: ['ApproximateNumberOfMessagesDelayed'],
+    }),
+  );
+  return Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0);
+}
+
+beforeAll(async () => {
+  runtime = await startLocalRuntime({ stage: randomStage('w') });
+  dependencies = createRetryWorkerDependencies(readConfig(), runtime.clients);
+  packageText = await readFile(
+    'examples/cavra-sample-evidence-package.json',
+    'utf8',
+  );
+});
+
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+describe('processRetryMessage', () => {
+  it('re-queues a delivery due in two hours with the 900 s SQS limit', async () => {
+    const message = await liveMessage();
+    const { delivery, version } = await storedDelivery(message.tenantId);
+    const dueAt = new Date(Date.now() + 2 * 60 * 60 * 1000).toISOString();
+    await dependencies.repository.updateDelivery(
+      { ...delivery, nextAttemptAt: dueAt },
+      version,
+    );
+
+    const handling = await processRetryMessage(dependencies, message, {
+      messageId: 'm-due',
+    });
+
+    expect(handling).toMatchObject({
+      kind: 'requeued',
+      attempt: 2,
+      delaySeconds: 900,
+    });
+    expect(requestsOf(message.tenantId)).toBe(0);
+    expect(await delayedMessages()).toBeGreaterThanOrEqual(1);
+  });
+
+  it('sends once when SQS delivers the same message twice', async () => {
+    const message = await liveMessage();
+
+    const first = await processRetryMessage(dependencies, message, {
+      messageId: 'm-twice',
+    });
+    const second = await processRetryMessage(dependencies, message, {
+      messageId: 'm-twice',
+    });
+
+    expect(first).toMatchObject({
+      kind: 'recorded',
+      record: { outcome: 'delivered' },
+    });
+    expect(second).toEqual(first);
+    expect(requestsOf(message.tenantId)).toBe(1);
+  });
+
+  it('sends once when two copies run at the same time', async () => {
+    const message = await liveMessage();
+
+    const results = await Promise.allSettled([
+      processRetryMessage(dependencies, message, { messageId: 'm-copy-1' }),
+      processRetryMessage(dependencies, message, { messageId: 'm-copy-2' }),
+    ]);
+
+    expect(results.some((result) => result.status === 'fulfilled')).toBe(true);
+    expect(requestsOf(message.tenantId)).toBe(1);
+  });
+
+  it('drops a follow-up whose attempt was already made', async () => {
+    const message = await liveMessage();
+    const { delivery, version } = await storedDelivery(message.tenantId);
+    await dependencies.repository.updateDelivery(
+      { ...delivery, attempts: 3, lastAttemptMessageId: 'm-other' },
+      version,
+    );
+
+    const handling = await processRetryMessage(dependencies, message, {
+      messageId: 'm-stale',
+    });
+
+    expect(handling.kind).toBe('dropped');
+    expect(requestsOf(message.tenantId)).toBe(0);
+  });
+});
