@@ -113,10 +113,7 @@ const COLUMNS = [
   { title: 'Within targets', numeric: false },
 ];
 
-/**
- * Formats a Markdown table with padded columns, as Biome's Markdown
- * formatter writes it, so that `biome check` accepts the written page.
- */
+/** Formats a Markdown table with padded columns, which read as plain text. */
 function markdownTable(rows: string[][]): string {
   const widths = COLUMNS.map((column, index) =>
     Math.max(

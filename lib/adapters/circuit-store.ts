@@ -1,7 +1,7 @@
 /**
- * DynamoDB store of the connector circuit breakers, one item per route,
- * written with optimistic locking so concurrent workers never lose a
- * failure or win the same probe.
+ * DynamoDB store of the connector circuit breakers, one item per route. The
+ * writes use optimistic locking, so concurrent workers do not lose a
+ * failure and only one of them wins a probe lease.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
@@ -90,7 +90,7 @@ export class CircuitStore {
 
   /**
    * Takes the probe lease of an open circuit until `leaseUntil`. Returns
-   * false when another worker holds it or the state changed.
+   * false when another worker has the lease or the state changed.
    */
   async acquireProbe(
     route: string,

@@ -1,11 +1,14 @@
 /**
  * The retry worker's handling of one queued delivery.
  *
- * A dry run records what it would send. A live run sends at most once per
- * idempotency key (delivery id and attempt), updates the delivery under a
- * version check and records the final outcome of the delivery in the run.
- * A retryable failure, a delivery that is not due yet and an open circuit
- * put a follow-up message on the queue instead of calling the connector.
+ * A dry run records what it would send. A live run sends each idempotency
+ * key (tenant, delivery and attempt) once: Powertools idempotency returns
+ * the stored result to a repeated message. A worker that dies after a send
+ * and before its result is stored sends that key once more, which the
+ * receiver can drop. The delivery is updated under a version check, and the
+ * run records the final outcome of each delivery. A retryable failure, a
+ * delivery that is not due and an open circuit queue a follow-up message
+ * instead of calling the connector.
  */
 import {
   IdempotencyConfig,
@@ -61,7 +64,7 @@ export interface MessageContext {
   messageId: string;
 }
 
-/** What the worker did with a message. */
+/** Outcome of handling one message. */
 export type RetryHandling =
   | { kind: 'recorded'; record: ExecutionRecord }
   | { kind: 'requeued'; attempt: number; delaySeconds: number; reason: string }
@@ -158,8 +161,9 @@ class RetryAttempt {
  * Handles one retry message.
  *
  * @throws Error when the worker run does not exist, a write fails or the
- *   delivery changed concurrently; the message then returns to the queue
- *   and, after `maxReceiveCount` receives, moves to the dead-letter queue.
+ *   delivery changed concurrently. The message then returns to the queue,
+ *   and after `maxReceiveCount` receives SQS moves it to the dead-letter
+ *   queue.
  */
 export async function processRetryMessage(
   dependencies: RetryWorkerDependencies,

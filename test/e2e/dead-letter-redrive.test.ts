@@ -1,7 +1,7 @@
 /**
  * A poison retry message reaches the dead-letter queue after exactly
- * `maxReceiveCount` receives; its delivery is recorded as exhausted, raises a
- * critical finding, and is redriven dry run first, then live.
+ * `maxReceiveCount` receives. Its delivery is recorded as exhausted and
+ * raises a critical finding, and a redrive retries it, dry run first.
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 /**
  * Fault test of the retry engine. A receiver fails about a third of the
- * requests, answers some after the connector's timeout and is restarted
+ * requests, responds to some after the connector's timeout and is restarted
  * once; one worker process is killed in the middle of a batch. Afterwards a
  * ledger accounts for every delivery: accepted exactly once by the receiver,
  * or exhausted with nothing accepted. Nothing is missing or duplicated.
@@ -183,8 +183,8 @@ describe('retry engine under faults', () => {
   });
 
   it('sends an idempotency key again only after the killed worker', () => {
-    // The killed worker may have sent a request whose result it could not
-    // store; its retry then repeats that key once and the receiver drops it.
+    // The killed worker may have sent a request without storing its result.
+    // Its retry then repeats that key once, and the receiver drops it.
     expect(receiver.duplicates.length).toBeLessThanOrEqual(1);
   });
 

@@ -17,7 +17,7 @@ import {
 import { randomStage, randomTenant } from '../support/stage.ts';
 
 const ROUTE = 'demo-non-production-webhook';
-const OPEN_SECONDS = 4;
+const OPEN_SECONDS = 600;
 
 let runtime: LocalRuntime;
 let receiver: WebhookReceiver;
@@ -44,6 +44,36 @@ async function startLiveRun(tenantId: string): Promise<string> {
     },
   );
   return live.body.runId;
+}
+
+function circuits(): CircuitStore {
+  return new CircuitStore(
+    runtime.clients.documents,
+    runtime.resources.tableName,
+  );
+}
+
+/** Runs the worker until the route's circuit opens, for at most 30 s. */
+async function drainUntilOpen() {
+  const deadline = Date.now() + 30_000;
+  let circuit = await circuits().get(ROUTE);
+  while (!circuit?.openUntil && Date.now() < deadline) {
+    await runtime.drainRetries({ settleMs: 500, releaseFailed: false });
+    circuit = await circuits().get(ROUTE);
+  }
+  return circuit;
+}
+
+/** Runs the worker until the run completes, for at most 30 s. */
+async function drainUntilCompleted(tenantId: string, runId: string) {
+  const deadline = Date.now() + 30_000;
+  const path = `/tenants/${tenantId}/worker-runs/${runId}`;
+  let run = await runtime.invokeApi('GET', path);
+  while (run.body.state !== 'completed' && Date.now() < deadline) {
+    await runtime.drainRetries({ settleMs: 500, releaseFailed: false });
+    run = await runtime.invokeApi('GET', path);
+  }
+  return run;
 }
 
 beforeAll(async () => {
@@ -80,33 +110,29 @@ describe('connector circuit breaker', () => {
     const tenantId = randomTenant();
     await startLiveRun(tenantId);
 
-    await runtime.drainRetries({ settleMs: 2_500, releaseFailed: false });
+    const circuit = await drainUntilOpen();
     const callsWhenOpen = receiver.requests.length;
     await runtime.drainRetries({ settleMs: 1_500, releaseFailed: false });
-    const circuit = await new CircuitStore(
-      runtime.clients.documents,
-      runtime.resources.tableName,
-    ).get(ROUTE);
 
+    expect(circuit?.openUntil).toBeDefined();
     expect(callsWhenOpen).toBe(3);
     expect(receiver.requests.length).toBe(callsWhenOpen);
-    expect(circuit?.openUntil).toBeDefined();
   });
 
   it('closes after one successful probe and delivers', async () => {
     failing = false;
+    // The open period is over: its end moves to now instead of ten minutes.
+    await circuits().update(ROUTE, (state) => ({
+      route: ROUTE,
+      failures: state?.failures ?? 0,
+      windowStartedAt: state?.windowStartedAt ?? new Date().toISOString(),
+      openUntil: new Date().toISOString(),
+    }));
     const tenantId = randomTenant();
     const runId = await startLiveRun(tenantId);
 
-    await runtime.drainRetries({ settleMs: 15_000, releaseFailed: false });
-    const run = await runtime.invokeApi(
-      'GET',
-      `/tenants/${tenantId}/worker-runs/${runId}`,
-    );
-    const circuit = await new CircuitStore(
-      runtime.clients.documents,
-      runtime.resources.tableName,
-    ).get(ROUTE);
+    const run = await drainUntilCompleted(tenantId, runId);
+    const circuit = await circuits().get(ROUTE);
 
     expect(
       run.body.executions.map((item: { outcome: string }) => item.outcome),

@@ -1,5 +1,5 @@
 /**
- * The retry worker against a receiver whose answers each test sets: the
+ * The retry worker against a receiver whose responses each test sets: the
  * classification of responses, backoff with Retry-After, and the circuit
  * breaker, with the real handler, queue and table.
  */
@@ -23,7 +23,7 @@ const FLAKY_ROUTE = 'demo-non-production-webhook';
 let runtime: LocalRuntime;
 let receiver: WebhookReceiver;
 let packageText: string;
-/** Statuses the receiver answers next, in order; then 200. */
+/** Statuses that the receiver returns next, in order; then 200. */
 let script: Array<{ status: number; retryAfter?: string }> = [];
 
 async function liveRun(tenantId: string): Promise<ExecutionRecord[]> {

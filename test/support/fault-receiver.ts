@@ -1,14 +1,14 @@
 /**
  * A connector receiver on 127.0.0.1 that misbehaves on purpose: it fails
- * some requests with 503, answers some too late, can be restarted, and
+ * some requests with 503, responds to some too late, can be restarted, and
  * accepts each idempotency key at most once, as a careful receiver would.
  */
 import { createServer, type Server } from 'node:http';
 
 export interface FaultReceiverOptions {
-  /** Share of requests answered 503. */
+  /** Share of requests that get a 503. */
   failureRate: number;
-  /** Share of requests answered only after `slowMs`. */
+  /** Share of requests that get their response only after `slowMs`. */
   slowRate: number;
   slowMs: number;
   /** Seed of the pseudo-random choices, so a failing run can be repeated. */
