@@ -45,7 +45,9 @@ async function handleRequest(
 ): Promise<APIGatewayProxyStructuredResultV2> {
   const route = API_ROUTES[event.routeKey as ApiRouteKey];
   if (!route) {
-    return respond(404, { message: `No route matches ${event.routeKey}.` });
+    return respond(404, {
+      message: `No route matches ${event.requestContext.http.method} ${event.rawPath}.`,
+    });
   }
   const body =
     event.body && event.isBase64Encoded

@@ -212,6 +212,26 @@ export class EvidenceRepository {
         },
       },
     ];
+    // What each transaction item stores, in the same order, for errors.
+    const subjects = [
+      { path: '$', record: `package ${packageDigest}` },
+      {
+        path: '$.release_closeout_summary.closeout_id',
+        record: `closeout ${closeout.closeoutId}`,
+      },
+      ...imported.deliveries.map((delivery) => ({
+        path: '$.release_closeout_summary.public_evidence_refs',
+        record: `delivery ${delivery.deliveryId}`,
+      })),
+      ...imported.retryPlans.map((plan) => ({
+        path: '$.closeout_retry_plan.retry_plan_id',
+        record: `retry plan ${plan.planId}`,
+      })),
+      ...imported.workerRuns.map((run) => ({
+        path: '$.retry_worker_run.worker_run_id',
+        record: `worker run ${run.runId}`,
+      })),
+    ];
     try {
       await this.#documents.send(
         new TransactWriteCommand({ TransactItems: items }),
@@ -224,7 +244,17 @@ export class EvidenceRepository {
       if (await this.#get(tenantId, SORT_KEYS.package(packageDigest))) {
         return 'unchanged';
       }
-      throw new ImportConflictError(tenantId, closeout.closeoutId);
+      const reasons =
+        error instanceof TransactionCanceledException
+          ? (error.CancellationReasons ?? [])
+          : [];
+      const index = reasons.findIndex(
+        (reason) => reason.Code === 'ConditionalCheckFailed',
+      );
+      throw new ImportConflictError(
+        tenantId,
+        subjects[index] ?? subjects[1] ?? { path: '$', record: 'a record' },
+      );
     }
   }
 
@@ -493,48 +523,47 @@ export class EvidenceRepository {
   }
 
   /**
-   * Stores an execution record and counts it on its worker run, in one
-   * transaction; the run is marked completed with its last record. Returns
-   * false when the record was stored before, which leaves the count alone.
+   * Stores an execution record unless the run has one for the delivery, then
+   * completes the run once it has a record for every delivery. The run is
+   * completed from the stored records, not from a counter, so a worker that
+   * stopped between the two writes, or a repeated message, cannot leave the
+   * run open. Returns false when the record was stored before.
    */
   async recordExecution(
     record: ExecutionRecord,
     runSize: number,
   ): Promise<boolean> {
     const { tenantId, runId } = record;
-    try {
-      await this.#documents.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            this.#newItem(
-              tenantId,
-              SORT_KEYS.execution(runId, record.deliveryId),
-              record,
-            ),
-            {
-              Update: {
-                TableName: this.#tableName,
-                Key: {
-                  pk: tenantKey(tenantId),
-                  sk: SORT_KEYS.workerRun(runId),
-                },
-                UpdateExpression: 'ADD processedCount :one',
-                ConditionExpression:
-                  'attribute_exists(pk) AND processedCount < :size',
-                ExpressionAttributeValues: { ':one': 1, ':size': runSize },
-              },
-            },
-          ],
+    const created = await this.#putNew(
+      tenantId,
+      SORT_KEYS.execution(runId, record.deliveryId),
+      record,
+    );
+    await this.#completeRunIfDone(tenantId, runId, runSize, record.recordedAt);
+    return created;
+  }
+
+  async #countExecutions(tenantId: string, runId: string): Promise<number> {
+    let count = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#documents.send(
+        new QueryCommand({
+          TableName: this.#tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: {
+            ':pk': tenantKey(tenantId),
+            ':prefix': SORT_PREFIXES.execution(runId),
+          },
+          Select: 'COUNT',
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
         }),
       );
-    } catch (error) {
-      if (isConditionFailure(error)) {
-        return false;
-      }
-      throw error;
-    }
-    await this.#completeRunIfDone(tenantId, runId, runSize, record.recordedAt);
-    return true;
+      count += page.Count ?? 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return count;
   }
 
   async #completeRunIfDone(
@@ -543,19 +572,23 @@ export class EvidenceRepository {
     runSize: number,
     completedAt: string,
   ): Promise<void> {
+    const processed = await this.#countExecutions(tenantId, runId);
+    const done = processed >= runSize;
     try {
       await this.#documents.send(
         new UpdateCommand({
           TableName: this.#tableName,
           Key: { pk: tenantKey(tenantId), sk: SORT_KEYS.workerRun(runId) },
-          UpdateExpression: 'SET #state = :completed, completedAt = :at',
-          ConditionExpression: '#state = :started AND processedCount >= :size',
+          UpdateExpression: done
+            ? 'SET processedCount = :processed, #state = :completed, completedAt = :at'
+            : 'SET processedCount = :processed',
+          ConditionExpression:
+            'attribute_exists(pk) AND #state = :started AND processedCount <= :processed',
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: {
-            ':completed': 'completed',
+            ':processed': processed,
             ':started': 'started',
-            ':at': completedAt,
-            ':size': runSize,
+            ...(done && { ':completed': 'completed', ':at': completedAt }),
           },
         }),
       );
@@ -641,22 +674,17 @@ export class EvidenceRepository {
   }
 }
 
-/** Raised when a closeout was imported before from a different package. */
+/** Raised when a package's records clash with records of another package. */
 export class ImportConflictError extends ConflictError {
   override readonly name = 'ImportConflictError';
 
   constructor(
     readonly tenantId: string,
-    readonly closeoutId: string,
+    subject: { path: string; record: string },
   ) {
     super(
-      `Closeout ${closeoutId} of tenant ${tenantId} was imported before from a different package; nothing was stored. Import it under another tenant or keep the stored evidence.`,
-      [
-        {
-          path: '$.release_closeout_summary.closeout_id',
-          message: `closeout ${closeoutId} exists`,
-        },
-      ],
+      `Tenant ${tenantId} already has ${subject.record} from a different package; nothing was stored. A stored closeout's evidence cannot be replaced; import a package with new ids, or use another tenant.`,
+      [{ path: subject.path, message: `${subject.record} exists` }],
     );
   }
 }

@@ -43,6 +43,12 @@ function oneOf<const Values extends readonly [string, ...string[]]>(
   });
 }
 
+/** Files that one artifact bundle may list. */
+export const MAX_BUNDLE_FILES = 200;
+
+/** Failed deliveries that one package may name. */
+export const MAX_FAILED_DELIVERIES = 50;
+
 export const RETENTION_DECISION_STATES = [
   'approved',
   'pending',
@@ -81,7 +87,13 @@ const CloseoutArtifactBundleSchema = z.looseObject({
   artifact_bundle_id: identifier(),
   download_state: z.string().optional(),
   retention_decision_state: z.string().optional(),
-  files: z.array(ArtifactFileSchema).default([]),
+  // One finding per file must fit in the health report, a single item.
+  files: z
+    .array(ArtifactFileSchema)
+    .max(MAX_BUNDLE_FILES, {
+      error: `expected at most ${MAX_BUNDLE_FILES} files; split the bundle or list an archive of them`,
+    })
+    .default([]),
 });
 
 const AlertProviderSchema = z.looseObject({

@@ -3,8 +3,13 @@
  * id is derived from the tenant and the package, so importing the same file
  * twice yields the same records.
  */
+
+import { ValidationError } from '../errors.ts';
 import { canonicalJson, deriveId, sha256Hex } from './digest.ts';
-import type { EvidencePackage } from './evidence-package.ts';
+import {
+  type EvidencePackage,
+  MAX_FAILED_DELIVERIES,
+} from './evidence-package.ts';
 import type {
   CloseoutEvidence,
   Delivery,
@@ -61,9 +66,22 @@ function failedDeliveryIds(evidencePackage: EvidencePackage): string[] {
   if (!FAILED_DELIVERY_STATES.has(summary.delivery_state ?? '')) {
     return [];
   }
-  const referenced = summary.public_evidence_refs.filter((ref) =>
-    ref.includes('delivery'),
-  );
+  const referenced = [
+    ...new Set(
+      summary.public_evidence_refs.filter((ref) => ref.includes('delivery')),
+    ),
+  ];
+  if (referenced.length > MAX_FAILED_DELIVERIES) {
+    throw new ValidationError(
+      `The package names ${referenced.length} failed deliveries; the limit is ${MAX_FAILED_DELIVERIES}. Split the closeout evidence into several packages.`,
+      [
+        {
+          path: '$.release_closeout_summary.public_evidence_refs',
+          message: `expected at most ${MAX_FAILED_DELIVERIES} delivery references`,
+        },
+      ],
+    );
+  }
   return referenced.length > 0
     ? referenced
     : [`${summary.closeout_id}-delivery`];

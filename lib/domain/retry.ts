@@ -186,8 +186,8 @@ function decide(
 
 /**
  * Plans a decision for every failed delivery. The plan id depends only on
- * the tenant and each delivery's decision and attempt, so planning the same
- * failures again gives the same plan.
+ * the tenant and each delivery's decision, attempt, owner and target date,
+ * so planning the same failures again gives the same plan.
  */
 export function planRetries(input: RetryPlanInput): RetryPlan {
   const closeouts = new Map(
@@ -219,6 +219,8 @@ export function planRetries(input: RetryPlanInput): RetryPlan {
     item.deliveryId,
     item.decision,
     item.attempt,
+    item.owner,
+    item.targetResolutionDate,
   ]);
   return {
     tenantId: input.tenantId,

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ConfigurationError } from '../errors.ts';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const VENV = join(PROJECT_ROOT, '.venv');
@@ -87,6 +88,11 @@ export async function startLocalEndpoint(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<LocalEndpoint> {
   const configured = env.AWS_ENDPOINT_URL;
+  if (configured && !URL.canParse(configured)) {
+    throw new ConfigurationError(
+      `Invalid AWS_ENDPOINT_URL "${configured}": expected a URL such as http://127.0.0.1:4566, or unset it to start a local moto server.`,
+    );
+  }
   if (configured) {
     return { url: configured, owned: false, stop: async () => {} };
   }
@@ -100,7 +106,15 @@ export async function startLocalEndpoint(
       stdio: 'ignore',
     },
   );
-  await waitUntilReady(url, child);
+  // The server must not outlive this process, however it ends.
+  const killServer = () => child.kill('SIGTERM');
+  process.once('exit', killServer);
+  try {
+    await waitUntilReady(url, child);
+  } catch (error) {
+    killServer();
+    throw error;
+  }
 
   return {
     url,
@@ -112,6 +126,7 @@ export async function startLocalEndpoint(
           return;
         }
         child.once('exit', () => resolve());
+        process.off('exit', killServer);
         child.kill('SIGTERM');
       }),
   };

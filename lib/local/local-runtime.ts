@@ -106,6 +106,18 @@ export async function startLocalRuntime(
   options: LocalRuntimeOptions = {},
 ): Promise<LocalRuntime> {
   const endpoint = await startLocalEndpoint();
+  try {
+    return await buildRuntime(endpoint, options);
+  } catch (error) {
+    await endpoint.stop();
+    throw error;
+  }
+}
+
+async function buildRuntime(
+  endpoint: LocalEndpoint,
+  options: LocalRuntimeOptions,
+): Promise<LocalRuntime> {
   process.env.AWS_ENDPOINT_URL = endpoint.url;
   process.env.AWS_EC2_METADATA_DISABLED = 'true';
   setDefault('AWS_REGION', 'us-east-1');

@@ -16,6 +16,7 @@ import type {
   RetryPlan,
   WorkerRun,
 } from '../domain/model.ts';
+import { ClientError } from '../errors.ts';
 import type { TenantSummary } from '../operations/evaluate-tenant.ts';
 import type { ApiResult, LocalRuntime } from './local-runtime.ts';
 
@@ -66,13 +67,21 @@ export interface MainJobResult {
   receiver: { requests: number; paths: string[] };
 }
 
-/** Throws unless the API call returned one of the expected statuses. */
+/**
+ * Returns the body of an API result with one of the expected statuses.
+ *
+ * @throws ClientError with the API's issues for a 4xx, Error otherwise.
+ */
 function expectStatus(result: ApiResult, step: string, ...expected: number[]) {
-  if (!expected.includes(result.statusCode)) {
-    const detail = result.body?.message ?? JSON.stringify(result.body);
-    throw new Error(`${step} failed with ${result.statusCode}: ${detail}`);
+  if (expected.includes(result.statusCode)) {
+    return result.body;
   }
-  return result.body;
+  const detail = result.body?.message ?? JSON.stringify(result.body);
+  const message = `${step} failed with ${result.statusCode}: ${detail}`;
+  if (result.statusCode >= 400 && result.statusCode < 500) {
+    throw new ClientError(message, result.body?.issues ?? []);
+  }
+  throw new Error(message);
 }
 
 function summarize(

@@ -6,12 +6,26 @@
  * Starts a local AWS endpoint unless AWS_ENDPOINT_URL is set, runs the main
  * job on the evidence package and prints the report.
  */
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { assertTimeZone } from '../domain/calendar.ts';
 import { InstantSchema } from '../domain/evidence-package.ts';
 import { ClientError } from '../errors.ts';
 import { assertTenantId } from '../operations/import-package.ts';
+import { defineService } from '../resources.ts';
 import { startLocalRuntime } from './local-runtime.ts';
+
+const LOG_LEVELS = [
+  'TRACE',
+  'DEBUG',
+  'INFO',
+  'WARN',
+  'ERROR',
+  'CRITICAL',
+  'SILENT',
+];
+
 import { runMainJob } from './main-job.ts';
 import { renderReport } from './render-report.ts';
 
@@ -24,7 +38,9 @@ const USAGE = `Usage: npm start -- [options]
   --tenant ID      tenant that owns the evidence (default cavra-demo)
   --stage NAME     resource name prefix on the endpoint (default local)
   --json           print one JSON object instead of the text report
-  --log-level LVL  Powertools log level of the handlers (default SILENT)
+  --log-level LVL  Powertools log level of the handlers, written to standard
+                   output: TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL or SILENT
+                   (default SILENT; only SILENT works with --json)
   --help           print this text
 
 Set AWS_ENDPOINT_URL to use a running endpoint such as LocalStack; without it
@@ -49,12 +65,58 @@ function readOptions() {
   const asOfText = values['as-of'];
   if (asOfText !== undefined && !InstantSchema.safeParse(asOfText).success) {
     throw new ClientError(
-      `Invalid --as-of "${asOfText}": expected an ISO 8601 instant with offset, such as 2026-05-31T08:30:00Z.`,
+      `Invalid --as-of "${asOfText}": expected an existing date and time in ISO 8601 with offset, such as 2026-05-31T08:30:00Z.`,
     );
   }
   assertTimeZone(values.zone);
   assertTenantId(values.tenant);
-  return { ...values, asOf: asOfText ? new Date(asOfText) : new Date() };
+  try {
+    defineService(values.stage);
+  } catch (error) {
+    throw new ClientError(`Invalid --stage: ${(error as Error).message}`);
+  }
+  const logLevel = values['log-level'].toUpperCase();
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ClientError(
+      `Invalid --log-level "${values['log-level']}": expected one of ${LOG_LEVELS.join(', ')}.`,
+    );
+  }
+  if (values.json && logLevel !== 'SILENT') {
+    throw new ClientError(
+      'The handlers log to standard output, which would break --json; leave --log-level at SILENT with --json.',
+    );
+  }
+  // npm runs scripts from the project folder; INIT_CWD is the caller's.
+  const packagePath = resolve(
+    process.env.INIT_CWD ?? process.cwd(),
+    values.package,
+  );
+  if (!existsSync(packagePath) || !statSync(packagePath).isFile()) {
+    throw new ClientError(
+      `Invalid --package "${values.package}": ${packagePath} is not a file. Give the path of an evidence package JSON file.`,
+    );
+  }
+  return {
+    ...values,
+    logLevel,
+    packagePath,
+    asOf: asOfText ? new Date(asOfText) : new Date(),
+  };
+}
+
+function describeFailure(error: unknown): string {
+  if (error instanceof ClientError) {
+    const issues = error.issues.map(
+      (issue) => `  ${issue.path}: ${issue.message}`,
+    );
+    return [error.message, ...issues].join('\n');
+  }
+  const code = (error as { code?: string; cause?: { code?: string } }).code;
+  const endpoint = process.env.AWS_ENDPOINT_URL;
+  if (code === 'ECONNREFUSED' && endpoint) {
+    return `Cannot reach AWS_ENDPOINT_URL=${endpoint}; start that endpoint or unset the variable to use a local moto server.`;
+  }
+  return error instanceof Error ? error.message : String(error);
 }
 
 async function main(): Promise<number> {
@@ -74,11 +136,16 @@ async function main(): Promise<number> {
   const runtime = await startLocalRuntime({
     stage: options.stage,
     zone: options.zone,
-    logLevel: options['log-level'],
+    logLevel: options.logLevel,
   });
+  const stop = () => {
+    runtime.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   try {
     const result = await runMainJob(runtime, {
-      packagePath: options.package,
+      packagePath: options.packagePath,
       tenantId: options.tenant,
       asOf: options.asOf,
     });
@@ -96,9 +163,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(
-      `main job failed: ${error instanceof Error ? error.message : String(error)}`,
-    );
-    process.exit(1);
+    console.error(`main job failed: ${describeFailure(error)}`);
+    process.exit(error instanceof ClientError ? 2 : 1);
   },
 );

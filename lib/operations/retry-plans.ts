@@ -10,7 +10,7 @@ import {
 import { latestRetryDecisions } from '../domain/health.ts';
 import type { RetryPlan, WorkerRun } from '../domain/model.ts';
 import { planRetries, type RetryPolicy } from '../domain/retry.ts';
-import { ConflictError, NotFoundError } from '../errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { parseInput } from '../validation.ts';
 
 /** Body of a request to plan the retries of a tenant's failed deliveries. */
@@ -54,13 +54,25 @@ export async function createRetryPlan(
     );
   }
   const asOf = request.asOf ? new Date(request.asOf) : now;
+  const today = calendarDateIn(asOf, settings.zone);
+  if (request.targetResolutionDate && request.targetResolutionDate < today) {
+    throw new ValidationError(
+      `Target resolution date ${request.targetResolutionDate} is before ${today}; set a date on or after the plan's date.`,
+      [
+        {
+          path: '$.targetResolutionDate',
+          message: `expected ${today} or later`,
+        },
+      ],
+    );
+  }
   const plan = planRetries({
     tenantId,
     deliveries: evidence.deliveries,
     closeouts: evidence.closeouts,
     previous: latestRetryDecisions(evidence.retryPlans),
     asOf,
-    today: calendarDateIn(asOf, settings.zone),
+    today,
     createdAt: now,
     policy: settings.policy,
     owner: request.owner,
@@ -103,7 +115,10 @@ export async function startWorkerRun(
       (run) =>
         run.planId === plan.planId &&
         run.mode === 'dry_run' &&
-        run.state === 'completed',
+        run.state === 'completed' &&
+        // A dry run named in an imported package has no execution records
+        // to review, so only a dry run of this service opens a live run.
+        run.source === 'service',
     );
     if (!dryRun) {
       throw new ConflictError(

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { awsClients } from '../../lib/adapters/aws-clients.ts';
 import {
@@ -236,5 +236,29 @@ describe('EvidenceRepository', () => {
     expect(delivered).toBe(true);
     expect(overwrite).toBe(false);
     expect(stored?.state).toBe('delivered');
+  });
+
+  it('completes a run whose last record was stored before', async () => {
+    const tenantId = randomTenant();
+    const run = workerRun(tenantId, 1);
+    await repository.putWorkerRun(run);
+    const record = execution(run, 'd-0');
+    // A worker that stopped after storing the record left the run open.
+    await awsClients().documents.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: {
+          ...record,
+          pk: `TENANT#${tenantId}`,
+          sk: `EXECUTION#${run.runId}#d-0`,
+        },
+      }),
+    );
+
+    const created = await repository.recordExecution(record, 1);
+    const stored = await repository.getWorkerRun(tenantId, run.runId);
+
+    expect(created).toBe(false);
+    expect(stored?.state).toBe('completed');
   });
 });

@@ -199,13 +199,13 @@ describe('planRetries', () => {
     expect(second.contentHash).not.toBe(first.contentHash);
   });
 
-  it('changes only contentHash for another owner', () => {
+  it('makes another plan for another owner', () => {
     const item = delivery();
 
     const first = planRetries(planInput([item], { owner: 'owner-a' }));
     const second = planRetries(planInput([item], { owner: 'owner-b' }));
 
-    expect(second.planId).toBe(first.planId);
+    expect(second.planId).not.toBe(first.planId);
     expect(second.contentHash).not.toBe(first.contentHash);
   });
 

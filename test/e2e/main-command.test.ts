@@ -3,6 +3,9 @@
  * run's local endpoint.
  */
 import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { randomStage, randomTenant } from '../support/stage.ts';
@@ -83,5 +86,40 @@ describe('main job command', () => {
       code: 2,
       stderr: expect.stringContaining('Unknown time zone "Mars/Olympus"'),
     });
+  });
+
+  it('exits with 2 and names a missing package', async () => {
+    const attempt = mainJob('--package', 'missing.json');
+
+    await expect(attempt).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('Invalid --package "missing.json"'),
+    });
+  });
+
+  it('exits with 2 and lists every invalid field of a package', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'closeout-health-'));
+    const path = join(directory, 'invalid.json');
+    const invalid = JSON.parse(
+      await readFile('examples/cavra-sample-evidence-package.json', 'utf8'),
+    );
+    invalid.generated_at = 'yesterday';
+    invalid.retention_review.legal_hold = 'no';
+    await writeFile(path, JSON.stringify(invalid));
+
+    const attempt = mainJob('--package', path);
+
+    await expect(attempt).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(
+        /\$\.generated_at: [^\n]*\n\s+\$\.retention_review\.legal_hold/,
+      ),
+    });
+  });
+
+  it('rejects log output with --json', async () => {
+    const attempt = mainJob('--json', '--log-level', 'INFO');
+
+    await expect(attempt).rejects.toMatchObject({ code: 2 });
   });
 });

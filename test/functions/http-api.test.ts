@@ -249,3 +249,138 @@ describe('unknown routes', () => {
     expect(response.statusCode).toBe(404);
   });
 });
+
+describe('import conflicts and limits', () => {
+  it('names the clashing delivery of another closeout', async () => {
+    const tenantId = await importedTenant();
+    const other = JSON.parse(packageText);
+    other.release_closeout_summary.closeout_id = 'closeout-demo-002';
+
+    const response = await runtime.invokeApi(
+      'POST',
+      `/tenants/${tenantId}/packages`,
+      other,
+    );
+
+    expect(response.statusCode).toBe(409);
+    expect(response.body.message).toContain(
+      'delivery connector-delivery-demo-001',
+    );
+    expect(await itemCount(tenantId)).toBeGreaterThan(0);
+  });
+
+  it('returns 422 for more than 50 failed deliveries', async () => {
+    const tenantId = randomTenant();
+    const many = JSON.parse(packageText);
+    delete many.closeout_retry_plan;
+    many.release_closeout_summary.delivery_state = 'failed';
+    many.release_closeout_summary.public_evidence_refs = Array.from(
+      { length: 51 },
+      (_, index) => `delivery-${index}`,
+    );
+
+    const response = await runtime.invokeApi(
+      'POST',
+      `/tenants/${tenantId}/packages`,
+      many,
+    );
+
+    expect(response.statusCode).toBe(422);
+    expect(response.body.issues[0].path).toBe(
+      '$.release_closeout_summary.public_evidence_refs',
+    );
+    expect(await itemCount(tenantId)).toBe(0);
+  });
+
+  it('stores a repeated delivery reference once', async () => {
+    const tenantId = randomTenant();
+    const repeated = JSON.parse(packageText);
+    delete repeated.closeout_retry_plan;
+    repeated.release_closeout_summary.delivery_state = 'failed';
+    repeated.release_closeout_summary.public_evidence_refs = [
+      'delivery-x',
+      'delivery-x',
+    ];
+
+    const response = await runtime.invokeApi(
+      'POST',
+      `/tenants/${tenantId}/packages`,
+      repeated,
+    );
+
+    expect(response.statusCode).toBe(201);
+    expect(response.body.deliveryIds).toEqual(['delivery-x']);
+  });
+
+  it('returns 422 for a bundle of more than 200 files', async () => {
+    const tenantId = randomTenant();
+    const large = JSON.parse(packageText);
+    large.closeout_artifact_bundle.files = Array.from(
+      { length: 201 },
+      (_, index) => ({ name: `file-${index}` }),
+    );
+
+    const response = await runtime.invokeApi(
+      'POST',
+      `/tenants/${tenantId}/packages`,
+      large,
+    );
+
+    expect(response.statusCode).toBe(422);
+    expect(response.body.issues[0].path).toBe(
+      '$.closeout_artifact_bundle.files',
+    );
+  });
+});
+
+describe('retry plan requests', () => {
+  it('returns 422 for a target date in the past', async () => {
+    const tenantId = await importedTenant();
+
+    const response = await runtime.invokeApi(
+      'POST',
+      `/tenants/${tenantId}/retry-plans`,
+      {
+        asOf: '2026-06-01T00:00:00Z',
+        targetResolutionDate: '2026-05-01',
+      },
+    );
+
+    expect(response.statusCode).toBe(422);
+    expect(response.body.issues[0].path).toBe('$.targetResolutionDate');
+  });
+
+  it('makes a new plan for another owner', async () => {
+    const tenantId = await importedTenant();
+
+    const first = await runtime.invokeApi(
+      'POST',
+      `/tenants/${tenantId}/retry-plans`,
+      {},
+    );
+    const second = await runtime.invokeApi(
+      'POST',
+      `/tenants/${tenantId}/retry-plans`,
+      { owner: 'alice' },
+    );
+
+    expect(second.statusCode).toBe(201);
+    expect(second.body.planId).not.toBe(first.body.planId);
+    expect(second.body.decisions[0].owner).toBe('alice');
+  });
+
+  it('rejects a live run of the imported plan', async () => {
+    const tenantId = await importedTenant();
+
+    const response = await runtime.invokeApi(
+      'POST',
+      `/tenants/${tenantId}/worker-runs`,
+      {
+        planId: 'closeout-retry-plan-demo-001',
+        mode: 'live',
+      },
+    );
+
+    expect(response.statusCode).toBe(409);
+  });
+});
