@@ -159,6 +159,10 @@ export class EvidenceRepository {
    * Stores every record of an imported package in one transaction, so either
    * all of them are written or none. Returns `unchanged` when the same file
    * was imported for the tenant before.
+   *
+   * TODO: a changed package for a stored closeout is rejected, because there
+   * is no revision of closeout evidence yet; so an accepted risk can be
+   * renewed only under a new closeout id or tenant.
    */
   async importEvidence(
     imported: ImportedEvidence,
