@@ -45,6 +45,13 @@ function tenantOf(request: ApiRequest): string {
   return tenantId;
 }
 
+function retryQueueOf(dependencies: ApiDependencies): RetryQueue {
+  if (!dependencies.retryQueue) {
+    throw new Error('RETRY_QUEUE_URL is not set for the API function');
+  }
+  return dependencies.retryQueue;
+}
+
 function jsonBody(request: ApiRequest): unknown {
   if (!request.body) {
     return undefined;
@@ -98,12 +105,9 @@ export const API_ROUTES: Record<ApiRouteKey, RouteHandler> = {
   },
 
   'POST /tenants/{tenantId}/worker-runs': async (request, dependencies) => {
-    if (!dependencies.retryQueue) {
-      throw new Error('RETRY_QUEUE_URL is not set for the API function');
-    }
     const { run, created, queued } = await startWorkerRun(
       dependencies.repository,
-      dependencies.retryQueue,
+      retryQueueOf(dependencies),
       tenantOf(request),
       jsonBody(request),
       { maxAttempts: dependencies.config.maxAttempts },
@@ -141,12 +145,9 @@ export const API_ROUTES: Record<ApiRouteKey, RouteHandler> = {
     request,
     dependencies,
   ) => {
-    if (!dependencies.retryQueue) {
-      throw new Error('RETRY_QUEUE_URL is not set for the API function');
-    }
     const { plan, run, queued } = await redriveDeadLetters(
       dependencies.repository,
-      dependencies.retryQueue,
+      retryQueueOf(dependencies),
       tenantOf(request),
       jsonBody(request),
       { maxAttempts: dependencies.config.maxAttempts },

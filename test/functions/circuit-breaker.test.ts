@@ -3,7 +3,6 @@
  * table: repeated failures open it, deliveries then wait without calling the
  * connector, and one probe closes it again.
  */
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CircuitStore } from '../../lib/adapters/circuit-store.ts';
 import {
@@ -14,6 +13,7 @@ import {
   startWebhookReceiver,
   type WebhookReceiver,
 } from '../../lib/local/webhook-receiver.ts';
+import { samplePackage, startLiveRun } from '../support/retry-flow.ts';
 import { randomStage, randomTenant } from '../support/stage.ts';
 
 const ROUTE = 'demo-non-production-webhook';
@@ -23,28 +23,6 @@ let runtime: LocalRuntime;
 let receiver: WebhookReceiver;
 let failing = true;
 let packageText: string;
-
-async function startLiveRun(tenantId: string): Promise<string> {
-  await runtime.invokeApi('POST', `/tenants/${tenantId}/packages`, packageText);
-  const plan = await runtime.invokeApi(
-    'POST',
-    `/tenants/${tenantId}/retry-plans`,
-    {},
-  );
-  await runtime.invokeApi('POST', `/tenants/${tenantId}/worker-runs`, {
-    planId: plan.body.planId,
-  });
-  await runtime.drainRetries();
-  const live = await runtime.invokeApi(
-    'POST',
-    `/tenants/${tenantId}/worker-runs`,
-    {
-      planId: plan.body.planId,
-      mode: 'live',
-    },
-  );
-  return live.body.runId;
-}
 
 function circuits(): CircuitStore {
   return new CircuitStore(
@@ -95,10 +73,7 @@ beforeAll(async () => {
       },
     },
   });
-  packageText = await readFile(
-    'examples/cavra-sample-evidence-package.json',
-    'utf8',
-  );
+  packageText = await samplePackage();
 });
 
 afterAll(async () => {
@@ -108,7 +83,7 @@ afterAll(async () => {
 describe('connector circuit breaker', () => {
   it('opens after repeated failures and stops calling the connector', async () => {
     const tenantId = randomTenant();
-    await startLiveRun(tenantId);
+    await startLiveRun(runtime, tenantId, packageText);
 
     const circuit = await drainUntilOpen();
     const callsWhenOpen = receiver.requests.length;
@@ -129,7 +104,7 @@ describe('connector circuit breaker', () => {
       openUntil: new Date().toISOString(),
     }));
     const tenantId = randomTenant();
-    const runId = await startLiveRun(tenantId);
+    const { runId } = await startLiveRun(runtime, tenantId, packageText);
 
     const run = await drainUntilCompleted(tenantId, runId);
     const circuit = await circuits().get(ROUTE);

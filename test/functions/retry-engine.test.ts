@@ -3,7 +3,6 @@
  * classification of responses, backoff with Retry-After, and the circuit
  * breaker, with the real handler, queue and table.
  */
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EvidenceRepository } from '../../lib/adapters/evidence-repository.ts';
 import type { ExecutionRecord, HealthReport } from '../../lib/domain/model.ts';
@@ -15,6 +14,7 @@ import {
   startWebhookReceiver,
   type WebhookReceiver,
 } from '../../lib/local/webhook-receiver.ts';
+import { samplePackage, startLiveRun } from '../support/retry-flow.ts';
 import { randomStage, randomTenant } from '../support/stage.ts';
 
 const DELIVERY_ID = 'connector-delivery-demo-001';
@@ -27,31 +27,11 @@ let packageText: string;
 let script: Array<{ status: number; retryAfter?: string }> = [];
 
 async function liveRun(tenantId: string): Promise<ExecutionRecord[]> {
-  await runtime.invokeApi('POST', `/tenants/${tenantId}/packages`, packageText);
-  const plan = await runtime.invokeApi(
-    'POST',
-    `/tenants/${tenantId}/retry-plans`,
-    {},
-  );
-  const dry = await runtime.invokeApi(
-    'POST',
-    `/tenants/${tenantId}/worker-runs`,
-    { planId: plan.body.planId },
-  );
-  await runtime.drainRetries();
-  expect(dry.statusCode).toBe(202);
-  const live = await runtime.invokeApi(
-    'POST',
-    `/tenants/${tenantId}/worker-runs`,
-    {
-      planId: plan.body.planId,
-      mode: 'live',
-    },
-  );
+  const { runId } = await startLiveRun(runtime, tenantId, packageText);
   await runtime.drainRetries({ settleMs: 20_000, releaseFailed: false });
   const read = await runtime.invokeApi(
     'GET',
-    `/tenants/${tenantId}/worker-runs/${live.body.runId}`,
+    `/tenants/${tenantId}/worker-runs/${runId}`,
   );
   return read.body.executions;
 }
@@ -90,10 +70,7 @@ beforeAll(async () => {
       },
     },
   });
-  packageText = await readFile(
-    'examples/cavra-sample-evidence-package.json',
-    'utf8',
-  );
+  packageText = await samplePackage();
 });
 
 beforeEach(() => {

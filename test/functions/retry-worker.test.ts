@@ -3,7 +3,6 @@
  * adapters that the function builds: waits beyond the SQS delay limit,
  * repeated messages and stale follow-ups.
  */
-import { readFile } from 'node:fs/promises';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RetryMessage } from '../../lib/adapters/retry-queue.ts';
@@ -17,6 +16,7 @@ import {
   processRetryMessage,
   type RetryWorkerDependencies,
 } from '../../lib/operations/retry-worker.ts';
+import { samplePackage, startLiveRun } from '../support/retry-flow.ts';
 import { randomStage, randomTenant } from '../support/stage.ts';
 
 const DELIVERY_ID = 'connector-delivery-demo-001';
@@ -28,29 +28,12 @@ let packageText: string;
 /** Imports the package, completes a dry run and starts a live run. */
 async function liveMessage(): Promise<RetryMessage> {
   const tenantId = randomTenant();
-  await runtime.invokeApi('POST', `/tenants/${tenantId}/packages`, packageText);
-  const plan = await runtime.invokeApi(
-    'POST',
-    `/tenants/${tenantId}/retry-plans`,
-    {},
-  );
-  await runtime.invokeApi('POST', `/tenants/${tenantId}/worker-runs`, {
-    planId: plan.body.planId,
-  });
-  await runtime.drainRetries();
-  const live = await runtime.invokeApi(
-    'POST',
-    `/tenants/${tenantId}/worker-runs`,
-    {
-      planId: plan.body.planId,
-      mode: 'live',
-    },
-  );
+  const { planId, runId } = await startLiveRun(runtime, tenantId, packageText);
   // The test handles the live message itself; the queued copy stays unread.
   return {
     tenantId,
-    runId: live.body.runId,
-    planId: plan.body.planId,
+    runId,
+    planId,
     deliveryId: DELIVERY_ID,
     mode: 'live',
     attempt: 2,
@@ -87,10 +70,7 @@ async function delayedMessages(): Promise<number> {
 beforeAll(async () => {
   runtime = await startLocalRuntime({ stage: randomStage('w') });
   dependencies = createRetryWorkerDependencies(readConfig(), runtime.clients);
-  packageText = await readFile(
-    'examples/cavra-sample-evidence-package.json',
-    'utf8',
-  );
+  packageText = await samplePackage();
 });
 
 afterAll(async () => {
