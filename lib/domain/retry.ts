@@ -144,7 +144,13 @@ function decide(
   closeout: CloseoutEvidence | undefined,
   input: RetryPlanInput,
 ): Pick<RetryDecision, 'decision' | 'reason' | 'nextAttemptAt'> {
-  const retention = closeout?.retention;
+  if (!closeout) {
+    return {
+      decision: 'cancel',
+      reason: `closeout ${delivery.closeoutId} is no longer stored, so its evidence needs no delivery`,
+    };
+  }
+  const retention = closeout.retention;
   const retainUntil = retention?.retainUntil;
   if (
     retainUntil &&

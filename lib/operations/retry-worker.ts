@@ -252,6 +252,11 @@ async function sendLiveAttempt(
     dependencies.circuits.get(delivery.route),
     dependencies.repository.getCloseout(message.tenantId, delivery.closeoutId),
   ]);
+  if (!closeout) {
+    return attempt.record('cancelled', delivery.attempts, {
+      detail: `closeout ${delivery.closeoutId} is no longer stored`,
+    });
+  }
   const admission = admit(circuit, now);
   if (admission.kind === 'open') {
     return attempt.requeue(

@@ -25,7 +25,9 @@ function planInput(
   return {
     tenantId: TENANT_ID,
     deliveries,
-    closeouts: [],
+    closeouts: deliveries.map((item) =>
+      closeout({ tenantId: TENANT_ID, closeoutId: item.closeoutId }),
+    ),
     previous: new Map(),
     asOf: new Date(AS_OF),
     today: '2026-05-31',
@@ -35,8 +37,8 @@ function planInput(
   };
 }
 
-function decisionFor(item: Delivery, closeouts: CloseoutEvidence[] = []) {
-  const plan = planRetries(planInput([item], { closeouts }));
+function decisionFor(item: Delivery, closeouts?: CloseoutEvidence[]) {
+  const plan = planRetries(planInput([item], closeouts ? { closeouts } : {}));
 
   return plan.decisions[0];
 }
@@ -218,5 +220,11 @@ describe('planRetries', () => {
     );
 
     expect(second.planId).not.toBe(first.planId);
+  });
+
+  it('cancels when the closeout is no longer stored', () => {
+    const plan = planRetries(planInput([delivery()], { closeouts: [] }));
+
+    expect(plan.decisions[0]?.decision).toBe('cancel');
   });
 });
