@@ -11,6 +11,7 @@ import { AlertPublisher } from '#lib/adapters/alert-publisher.ts';
 import { awsClients } from '#lib/adapters/aws-clients.ts';
 import { EvidenceRepository } from '#lib/adapters/evidence-repository.ts';
 import { readConfig, requireSetting } from '#lib/config.ts';
+import { addCalendarDays, calendarDateIn } from '#lib/domain/calendar.ts';
 import { logger, METRIC, metrics } from '#lib/observability.ts';
 import {
   evaluateTenant,
@@ -27,9 +28,15 @@ const publisher = new AlertPublisher(
 
 async function evaluateAll(event: ScheduledEvent): Promise<TenantSummary[]> {
   const asOf = new Date(event.time);
+  // Only tenants with evidence at risk by the end of the warning window can
+  // have findings or an alert to resolve.
+  const horizon = addCalendarDays(
+    calendarDateIn(asOf, config.zone),
+    config.warningDays,
+  );
   const allowed = new Set(config.tenants);
-  const tenants = (await repository.listTenants()).filter(
-    (tenant) => allowed.size === 0 || allowed.has(tenant.tenantId),
+  const tenants = (await repository.listTenantsAtRisk(horizon)).filter(
+    (tenantId) => allowed.size === 0 || allowed.has(tenantId),
   );
   logger.info('evaluation started', {
     asOf: event.time,
@@ -37,7 +44,7 @@ async function evaluateAll(event: ScheduledEvent): Promise<TenantSummary[]> {
   });
   const summaries: TenantSummary[] = [];
 
-  for (const { tenantId } of tenants) {
+  for (const tenantId of tenants) {
     try {
       const result = await evaluateTenant(
         { repository, publisher },

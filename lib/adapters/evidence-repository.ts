@@ -27,9 +27,16 @@ import type {
   RetryPlan,
   WorkerRun,
 } from '../domain/model.ts';
+import {
+  ALWAYS_AT_RISK,
+  closeoutAtRiskFrom,
+  deliveryAtRiskFrom,
+} from '../domain/risk.ts';
 import { ConflictError } from '../errors.ts';
 import { TABLE_KEYS } from '../resources.ts';
 import {
+  RISK_REGISTRY,
+  riskAttributes,
   SORT_KEYS,
   SORT_PREFIXES,
   TENANT_REGISTRY,
@@ -180,15 +187,23 @@ export class EvidenceRepository {
         packageText,
         importedAt: closeout.importedAt,
       }),
-      this.#newItem(
-        tenantId,
-        SORT_KEYS.closeout(closeout.closeoutId),
-        closeout,
-      ),
+      this.#newItem(tenantId, SORT_KEYS.closeout(closeout.closeoutId), {
+        ...closeout,
+        ...riskAttributes(
+          closeoutAtRiskFrom(closeout),
+          tenantId,
+          `closeout#${closeout.closeoutId}`,
+        ),
+      }),
       ...imported.deliveries.map((delivery) =>
         this.#newItem(tenantId, SORT_KEYS.delivery(delivery.deliveryId), {
           ...delivery,
           version: 1,
+          ...riskAttributes(
+            deliveryAtRiskFrom(delivery),
+            tenantId,
+            `delivery#${delivery.deliveryId}`,
+          ),
         }),
       ),
       ...imported.retryPlans.map((plan) =>
@@ -197,6 +212,18 @@ export class EvidenceRepository {
       ...imported.workerRuns.map((run) =>
         this.#newItem(tenantId, SORT_KEYS.workerRun(run.runId), run),
       ),
+      // New evidence needs a first report, whatever its risk.
+      {
+        Put: {
+          TableName: this.#tableName,
+          Item: {
+            tenantId,
+            pk: tenantKey(tenantId),
+            sk: SORT_KEYS.unevaluated,
+            ...riskAttributes(ALWAYS_AT_RISK, tenantId, 'unevaluated'),
+          },
+        },
+      },
       {
         Update: {
           TableName: this.#tableName,
@@ -319,6 +346,63 @@ export class EvidenceRepository {
   }
 
   /**
+   * Lists the tenants with evidence at risk on or before `date`: closeouts
+   * whose retention may raise a finding by then, failed deliveries,
+   * unresolved alerts and evidence that no evaluation has seen yet.
+   */
+  async listTenantsAtRisk(date: string): Promise<string[]> {
+    const tenants = new Set<string>();
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#documents.send(
+        new QueryCommand({
+          TableName: this.#tableName,
+          IndexName: TABLE_KEYS.registryIndex,
+          KeyConditionExpression: '#gpk = :risk AND #gsk < :after',
+          ExpressionAttributeNames: {
+            '#gpk': TABLE_KEYS.registryPartitionKey,
+            '#gsk': TABLE_KEYS.registrySortKey,
+          },
+          // Sort keys start with the date, and "$" sorts after every "#".
+          ExpressionAttributeValues: {
+            ':risk': RISK_REGISTRY,
+            ':after': `${date}$`,
+          },
+          ProjectionExpression: 'tenantId',
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        tenants.add(String(item.tenantId));
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return [...tenants].sort();
+  }
+
+  /** Takes the tenant's new evidence off the risk index after its first report. */
+  async markEvaluated(tenantId: string): Promise<void> {
+    try {
+      await this.#documents.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: { pk: tenantKey(tenantId), sk: SORT_KEYS.unevaluated },
+          UpdateExpression: 'REMOVE #gpk, #gsk',
+          ConditionExpression: 'attribute_exists(#gpk)',
+          ExpressionAttributeNames: {
+            '#gpk': TABLE_KEYS.registryPartitionKey,
+            '#gsk': TABLE_KEYS.registrySortKey,
+          },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) {
+        throw error;
+      }
+    }
+  }
+
+  /**
    * Stores a report and points the tenant's latest report at it. Returns
    * false when the report was stored before.
    */
@@ -397,6 +481,12 @@ export class EvidenceRepository {
             ...state,
             pk: tenantKey(plan.tenantId),
             sk: SORT_KEYS.alertState,
+            // An alert stays at risk until its resolved notice is sent.
+            ...riskAttributes(
+              state.lastKind === 'alert' ? ALWAYS_AT_RISK : undefined,
+              plan.tenantId,
+              'alert',
+            ),
           },
         },
       });
@@ -663,6 +753,11 @@ export class EvidenceRepository {
             version: version + 1,
             pk: tenantKey(delivery.tenantId),
             sk: SORT_KEYS.delivery(delivery.deliveryId),
+            ...riskAttributes(
+              deliveryAtRiskFrom(delivery),
+              delivery.tenantId,
+              `delivery#${delivery.deliveryId}`,
+            ),
           },
           ConditionExpression: 'version = :version',
           ExpressionAttributeValues: { ':version': version },

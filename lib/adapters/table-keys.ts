@@ -1,3 +1,5 @@
+import { TABLE_KEYS } from '../resources.ts';
+
 /** Sort keys of the evidence table. Every partition key is `TENANT#<id>`. */
 
 export const tenantKey = (tenantId: string) => `TENANT#${tenantId}`;
@@ -20,6 +22,8 @@ export const SORT_KEYS = {
   silence: (silenceId: string) => `SILENCE#${silenceId}`,
   deadLetter: (deliveryId: string, messageId: string) =>
     `DEADLETTER#${deliveryId}#${messageId}`,
+  /** Marks a tenant that no evaluation has reported on yet. */
+  unevaluated: 'RISK#unevaluated',
   circuit: 'CIRCUIT',
 } as const;
 
@@ -40,3 +44,25 @@ export const SORT_PREFIXES = {
 
 /** Partition of the index that lists every tenant. */
 export const TENANT_REGISTRY = 'TENANTS';
+
+/** Partition of the registry index that lists the evidence at risk. */
+export const RISK_REGISTRY = 'RISK';
+
+/**
+ * Registry index attributes of a record that is at risk from `date`, or
+ * none when `date` is undefined. A put without them drops the record from
+ * the index, which is sparse.
+ */
+export function riskAttributes(
+  date: string | undefined,
+  tenantId: string,
+  subject: string,
+): Record<string, string> {
+  if (date === undefined) {
+    return {};
+  }
+  return {
+    [TABLE_KEYS.registryPartitionKey]: RISK_REGISTRY,
+    [TABLE_KEYS.registrySortKey]: `${date}#${tenantId}#${subject}`,
+  };
+}

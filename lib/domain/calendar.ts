@@ -1,5 +1,5 @@
 import { tz } from '@date-fns/tz';
-import { differenceInCalendarDays, format, parseISO } from 'date-fns';
+import { addDays, differenceInCalendarDays, format, parseISO } from 'date-fns';
 import { ValidationError } from '../errors.ts';
 
 const utc = tz('UTC');
@@ -46,6 +46,17 @@ export function daysBetween(from: string, to: string): number {
   return differenceInCalendarDays(
     parseISO(to, { in: utc }),
     parseISO(from, { in: utc }),
+    {
+      in: utc,
+    },
+  );
+}
+
+/** Returns the calendar date `days` after `date`, both `YYYY-MM-DD`. */
+export function addCalendarDays(date: string, days: number): string {
+  return format(
+    addDays(parseISO(date, { in: utc }), days, { in: utc }),
+    'yyyy-MM-dd',
     {
       in: utc,
     },

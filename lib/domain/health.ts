@@ -48,6 +48,11 @@ export const DEFAULT_EVALUATION_OPTIONS = {
 
 const SHA256_PATTERN = /^(sha256:)?[0-9a-f]{64}$/i;
 
+/** Tells whether a bundle file carries a valid SHA-256 digest. */
+export function hasValidDigest(file: { sha256?: string | undefined }): boolean {
+  return Boolean(file.sha256 && SHA256_PATTERN.test(file.sha256));
+}
+
 function finding(
   tenantId: string,
   closeoutId: string,
@@ -156,7 +161,7 @@ function artifactFindings(closeout: CloseoutEvidence): Finding[] {
     ];
   }
   return bundle.files
-    .filter((file) => !file.sha256 || !SHA256_PATTERN.test(file.sha256))
+    .filter((file) => !hasValidDigest(file))
     .map((file) =>
       finding(
         tenantId,

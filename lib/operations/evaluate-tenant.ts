@@ -39,6 +39,7 @@ export async function evaluateTenant(
   const evidence = await repository.loadTenantEvidence(tenantId);
   const report = evaluateHealth(evidence, options, now);
   const reportCreated = await repository.putReport(report);
+  await repository.markEvaluated(tenantId);
 
   const [tenant, state, silences] = await Promise.all([
     repository.getTenant(tenantId),

@@ -261,4 +261,55 @@ describe('EvidenceRepository', () => {
     expect(created).toBe(false);
     expect(stored?.state).toBe('completed');
   });
+
+  it('lists a newly imported tenant as at risk', async () => {
+    const tenantId = randomTenant();
+
+    await repository.importEvidence(importedFor(tenantId), packageText);
+
+    expect(await repository.listTenantsAtRisk('2026-05-31')).toContain(
+      tenantId,
+    );
+  });
+
+  it('drops an evaluated tenant once its delivery is delivered', async () => {
+    const tenantId = randomTenant();
+    await repository.importEvidence(importedFor(tenantId), packageText);
+    const loaded = await repository.getDelivery(
+      tenantId,
+      'connector-delivery-demo-001',
+    );
+    if (!loaded) {
+      throw new Error('the imported delivery is missing');
+    }
+
+    await repository.markEvaluated(tenantId);
+    const stillFailed = await repository.listTenantsAtRisk('2026-05-31');
+    await repository.updateDelivery(
+      { ...loaded.delivery, state: 'delivered' },
+      loaded.version,
+    );
+    const delivered = await repository.listTenantsAtRisk('2026-05-31');
+
+    expect(stillFailed).toContain(tenantId);
+    expect(delivered).not.toContain(tenantId);
+  });
+
+  it('lists a tenant once the horizon reaches its retention end', async () => {
+    const tenantId = randomTenant();
+    const text = packageText.replace(
+      '"retention_until": "2027-05-31"',
+      '"retention_until": "2026-07-10"',
+    );
+    const imported = importedFor(tenantId, text);
+    imported.deliveries = [];
+    await repository.importEvidence(imported, text);
+    await repository.markEvaluated(tenantId);
+
+    const dayBefore = await repository.listTenantsAtRisk('2026-07-09');
+    const sameDay = await repository.listTenantsAtRisk('2026-07-10');
+
+    expect(dayBefore).not.toContain(tenantId);
+    expect(sameDay).toContain(tenantId);
+  });
 });

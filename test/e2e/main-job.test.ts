@@ -165,4 +165,17 @@ describe('main job run twice', () => {
     expect(await countItems('IDEMPOTENCY#live-send')).toBe(sendResults);
     expect(runtime.receiver.requests.length).toBe(receiverRequests);
   });
+
+  it('leaves a healthy tenant out of later evaluations', async () => {
+    const tenantId = randomTenant();
+    await runFor(GENERATED_AT, tenantId);
+
+    const summaries = (await runtime.runSchedule(GENERATED_AT)) as Array<{
+      tenantId: string;
+    }>;
+
+    expect(summaries.map((summary) => summary.tenantId)).not.toContain(
+      tenantId,
+    );
+  });
 });
