@@ -26,7 +26,7 @@ export function closeoutAtRiskFrom(
   }
   const bundle = closeout.artifactBundle;
   const retention = closeout.retention;
-  if (!bundle || !bundle.files.every(hasValidDigest)) {
+  if (!bundle?.files.every(hasValidDigest)) {
     return ALWAYS_AT_RISK;
   }
   if (retention?.state !== 'approved') {
