@@ -1,10 +1,10 @@
 /**
- * Which evidence the scheduled evaluation must look at. A record is at risk
- * from a calendar date on: a closeout from the day its retention may raise
- * a finding, a failed delivery and an unresolved alert at once. Evidence
- * that can raise no finding, such as an approved closeout under legal hold,
- * is never at risk, so the evaluation's cost grows with the evidence at
- * risk, not with every tenant.
+ * Risk dates of evidence: the calendar date from which the scheduled
+ * evaluation must look at a record. A closeout is at risk from the day its
+ * retention may raise a finding; a failed delivery and an unresolved alert
+ * are at risk at once. Evidence that can raise no finding, such as an
+ * approved closeout under legal hold, is never at risk, so the evaluation's
+ * cost grows with the evidence at risk, not with every tenant.
  */
 import { hasValidDigest } from './health.ts';
 import type { CloseoutEvidence, Delivery } from './model.ts';

@@ -106,7 +106,8 @@ export async function startLocalEndpoint(
       stdio: 'ignore',
     },
   );
-  // The server must not outlive this process, however it ends.
+  // NOTE: the server stops when this process exits, after an uncaught error
+  // too, but a SIGKILL of this process leaves it running.
   const killServer = () => child.kill('SIGTERM');
   process.once('exit', killServer);
   try {

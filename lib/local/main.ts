@@ -70,11 +70,13 @@ function readOptions() {
   }
   assertTimeZone(values.zone);
   assertTenantId(values.tenant);
+
   try {
     defineService(values.stage);
   } catch (error) {
     throw new ClientError(`Invalid --stage: ${(error as Error).message}`);
   }
+
   const logLevel = values['log-level'].toUpperCase();
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ClientError(
@@ -86,6 +88,7 @@ function readOptions() {
       'The handlers log to standard output, which would break --json; leave --log-level at SILENT with --json.',
     );
   }
+
   // npm runs scripts from the project folder; INIT_CWD is the caller's.
   const packagePath = resolve(
     process.env.INIT_CWD ?? process.cwd(),

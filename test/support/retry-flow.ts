@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { LocalRuntime } from '../../lib/local/local-runtime.ts';
 
-/** The real evidence package, as the tests import it. */
+/** Reads the real evidence package that the tests import. */
 export function samplePackage(): Promise<string> {
   return readFile('examples/cavra-sample-evidence-package.json', 'utf8');
 }
