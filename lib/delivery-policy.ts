@@ -41,7 +41,8 @@ function withoutUndefined<T extends object>(value: T | undefined): Defined<T> {
 
 /**
  * Returns a connector's retry policy: its overrides over the defaults, with
- * `maxAttempts` from the service setting unless the connector sets it.
+ * `maxAttempts` from the service setting unless the connector sets a lower
+ * one.
  */
 export function retryPolicyOf(
   setting: DeliveryPolicySettings | undefined,
@@ -52,8 +53,11 @@ export function retryPolicyOf(
     maxAttempts,
     ...withoutUndefined(setting?.retry),
   };
+  // A connector may stop earlier than the service, never later, because the
+  // health rules and the planner count attempts against the service limit.
   return {
     ...policy,
+    maxAttempts: Math.min(policy.maxAttempts, maxAttempts),
     capSeconds: Math.max(policy.capSeconds, policy.baseSeconds),
   };
 }

@@ -416,10 +416,18 @@ export class EvidenceRepository {
       new PutCommand({
         TableName: this.#tableName,
         Item: {
+          tenantId: report.tenantId,
           pk: tenantKey(report.tenantId),
           sk: SORT_KEYS.latestReport,
           reportId: report.reportId,
           evaluatedAt: report.evaluatedAt,
+          // A tenant stays at risk until a report finds it healthy, even when
+          // its alert was suppressed and its evidence has left the index.
+          ...riskAttributes(
+            report.healthState === 'healthy' ? undefined : ALWAYS_AT_RISK,
+            report.tenantId,
+            'report',
+          ),
         },
       }),
     );

@@ -225,6 +225,13 @@ async function sendLiveAttempt(
         'follow-up of a redelivered attempt',
       );
     }
+    // A message of another run, such as a newer plan's, leaves this run's
+    // delivery to that run, but this run still records how it ended.
+    if (delivery.lastAttemptRunId !== attempt.run.runId) {
+      return attempt.record('skipped', delivery.attempts, {
+        detail: `attempt ${message.attempt} was made by worker run ${delivery.lastAttemptRunId ?? 'unknown'}`,
+      });
+    }
     return {
       kind: 'dropped',
       reason: `attempt ${message.attempt} was already made`,
@@ -233,6 +240,17 @@ async function sendLiveAttempt(
   const policy = dependencies.policyFor(delivery.route);
   const limit = message.attemptLimit ?? policy.maxAttempts;
   if (number > limit) {
+    // The limit can be lower than the plan's, so the delivery ends here.
+    const exhausted: Delivery = {
+      ...delivery,
+      state: 'exhausted',
+      nextAttemptAt: undefined,
+    };
+    if (!(await dependencies.repository.updateDelivery(exhausted, version))) {
+      throw new Error(
+        `Delivery ${delivery.deliveryId} changed while it was marked exhausted; the message will be retried`,
+      );
+    }
     return attempt.record('exhausted', delivery.attempts, {
       detail: `all ${limit} attempts are used`,
     });

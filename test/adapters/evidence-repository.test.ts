@@ -8,7 +8,11 @@ import {
 } from '../../lib/adapters/evidence-repository.ts';
 import { EvidencePackageSchema } from '../../lib/domain/evidence-package.ts';
 import { mapEvidencePackage } from '../../lib/domain/import-package.ts';
-import type { ExecutionRecord, WorkerRun } from '../../lib/domain/model.ts';
+import type {
+  ExecutionRecord,
+  HealthReport,
+  WorkerRun,
+} from '../../lib/domain/model.ts';
 import { provisionResources } from '../../lib/local/provision.ts';
 import { defineService } from '../../lib/resources.ts';
 import { randomStage, randomTenant } from '../support/stage.ts';
@@ -311,5 +315,31 @@ describe('EvidenceRepository', () => {
 
     expect(dayBefore).not.toContain(tenantId);
     expect(sameDay).toContain(tenantId);
+  });
+
+  it('keeps a tenant at risk until a report finds it healthy', async () => {
+    const tenantId = randomTenant();
+    const report = (
+      healthState: HealthReport['healthState'],
+    ): HealthReport => ({
+      tenantId,
+      reportId: `hr-${healthState}-${tenantId}`,
+      asOf: '2026-06-01T00:00:00.000Z',
+      zone: 'UTC',
+      today: '2026-06-01',
+      healthState,
+      findings: [],
+      releaseDecisions: [],
+      evidenceDigest: healthState,
+      evaluatedAt: '2026-06-01T00:00:01.000Z',
+    });
+
+    await repository.putReport(report('warning'));
+    const afterWarning = await repository.listTenantsAtRisk('2026-06-01');
+    await repository.putReport(report('healthy'));
+    const afterHealthy = await repository.listTenantsAtRisk('2026-06-01');
+
+    expect(afterWarning).toContain(tenantId);
+    expect(afterHealthy).not.toContain(tenantId);
   });
 });

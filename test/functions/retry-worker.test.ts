@@ -130,11 +130,16 @@ describe('processRetryMessage', () => {
     expect(requestsOf(message.tenantId)).toBe(1);
   });
 
-  it('drops a follow-up whose attempt was already made', async () => {
+  it('drops a follow-up that another message of its run made', async () => {
     const message = await liveMessage();
     const { delivery, version } = await storedDelivery(message.tenantId);
     await dependencies.repository.updateDelivery(
-      { ...delivery, attempts: 3, lastAttemptMessageId: 'm-other' },
+      {
+        ...delivery,
+        attempts: 3,
+        lastAttemptRunId: message.runId,
+        lastAttemptMessageId: 'm-other',
+      },
       version,
     );
 
@@ -144,5 +149,56 @@ describe('processRetryMessage', () => {
 
     expect(handling.kind).toBe('dropped');
     expect(requestsOf(message.tenantId)).toBe(0);
+  });
+
+  it('records a skip when another run made the attempt', async () => {
+    const message = await liveMessage();
+    const { delivery, version } = await storedDelivery(message.tenantId);
+    await dependencies.repository.updateDelivery(
+      {
+        ...delivery,
+        attempts: 3,
+        lastAttemptRunId: 'wr-newer-plan',
+        lastAttemptMessageId: 'm-other',
+      },
+      version,
+    );
+
+    const handling = await processRetryMessage(dependencies, message, {
+      messageId: 'm-stale',
+    });
+    const run = await dependencies.repository.getWorkerRun(
+      message.tenantId,
+      message.runId,
+    );
+
+    expect(handling).toMatchObject({
+      kind: 'recorded',
+      record: { outcome: 'skipped' },
+    });
+    expect(run?.state).toBe('completed');
+    expect(requestsOf(message.tenantId)).toBe(0);
+  });
+
+  it('marks the delivery exhausted past the attempt limit', async () => {
+    const message = await liveMessage();
+    const { delivery, version } = await storedDelivery(message.tenantId);
+    await dependencies.repository.updateDelivery(
+      { ...delivery, attempts: 8 },
+      version,
+    );
+
+    const handling = await processRetryMessage(
+      dependencies,
+      { ...message, attempt: 9 },
+      { messageId: 'm-limit' },
+    );
+    const stored = await storedDelivery(message.tenantId);
+
+    expect(handling).toMatchObject({
+      kind: 'recorded',
+      record: { outcome: 'exhausted' },
+    });
+    expect(stored.delivery.state).toBe('exhausted');
   });
 });
