@@ -159,8 +159,21 @@ export function planAlert(input: AlertPlanInput): AlertPlan | undefined {
     return undefined;
   }
 
-  const alertPlanId = deriveId('ap', report.tenantId, report.reportId, kind);
   const suppression = suppressionOf(input, dedupKey);
+  // A plan to publish takes its id from the findings and the last stored
+  // publication, not from the report: when a publication's record was lost,
+  // the next evaluation publishes the same id again and the consumer skips
+  // the routes that already have it. A suppression is recorded per report.
+  const alertPlanId = suppression
+    ? deriveId('ap', report.tenantId, report.reportId, kind, 'suppressed')
+    : deriveId(
+        'ap',
+        report.tenantId,
+        kind,
+        dedupKey,
+        state?.lastDedupKey ?? '',
+        state?.lastSentAt ?? '',
+      );
   return {
     tenantId: report.tenantId,
     alertPlanId,

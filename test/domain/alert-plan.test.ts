@@ -104,6 +104,32 @@ function silence(
 }
 
 describe('planAlert', () => {
+  it('keeps the plan id of a publication whose record was lost', () => {
+    const report = unhealthyReport();
+    const later = {
+      ...report,
+      reportId: 'hr-later',
+      asOf: '2026-05-31T13:00:00.000Z',
+    };
+
+    const first = planAlert(alertInput(report));
+    const retried = planAlert(alertInput(later));
+
+    expect(retried?.alertPlanId).toBe(first?.alertPlanId);
+  });
+
+  it('gives a repeat after the interval a new plan id', () => {
+    const report = unhealthyReport();
+    const first = planAlert(alertInput(report));
+
+    const repeat = planAlert(
+      alertInput(report, { state: alertedState(report, REPEAT_MINUTES + 1) }),
+    );
+
+    expect(repeat?.status).toBe('published');
+    expect(repeat?.alertPlanId).not.toBe(first?.alertPlanId);
+  });
+
   it('plans one alert that groups every finding', () => {
     const report = unhealthyReport();
 
