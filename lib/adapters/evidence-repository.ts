@@ -220,6 +220,7 @@ export class EvidenceRepository {
             tenantId,
             pk: tenantKey(tenantId),
             sk: SORT_KEYS.unevaluated,
+            markedAt: closeout.importedAt,
             ...riskAttributes(ALWAYS_AT_RISK, tenantId, 'unevaluated'),
           },
         },
@@ -380,19 +381,25 @@ export class EvidenceRepository {
     return [...tenants].sort();
   }
 
-  /** Takes the tenant's new evidence off the risk index after its first report. */
-  async markEvaluated(tenantId: string): Promise<void> {
+  /**
+   * Takes the tenant's new evidence off the risk index after its first
+   * report. Evidence imported after `loadedAt`, which the report has not
+   * seen, stays on it.
+   */
+  async markEvaluated(tenantId: string, loadedAt: Date): Promise<void> {
     try {
       await this.#documents.send(
         new UpdateCommand({
           TableName: this.#tableName,
           Key: { pk: tenantKey(tenantId), sk: SORT_KEYS.unevaluated },
           UpdateExpression: 'REMOVE #gpk, #gsk',
-          ConditionExpression: 'attribute_exists(#gpk)',
+          ConditionExpression:
+            'attribute_exists(#gpk) AND markedAt <= :loadedAt',
           ExpressionAttributeNames: {
             '#gpk': TABLE_KEYS.registryPartitionKey,
             '#gsk': TABLE_KEYS.registrySortKey,
           },
+          ExpressionAttributeValues: { ':loadedAt': loadedAt.toISOString() },
         }),
       );
     } catch (error) {

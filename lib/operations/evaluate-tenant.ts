@@ -36,10 +36,11 @@ export async function evaluateTenant(
   now: Date,
 ): Promise<TenantEvaluation> {
   const { repository, publisher } = dependencies;
+  const loadedAt = new Date();
   const evidence = await repository.loadTenantEvidence(tenantId);
   const report = evaluateHealth(evidence, options, now);
   const reportCreated = await repository.putReport(report);
-  await repository.markEvaluated(tenantId);
+  await repository.markEvaluated(tenantId, loadedAt);
 
   const [tenant, state, silences] = await Promise.all([
     repository.getTenant(tenantId),

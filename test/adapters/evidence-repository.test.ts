@@ -287,7 +287,7 @@ describe('EvidenceRepository', () => {
       throw new Error('the imported delivery is missing');
     }
 
-    await repository.markEvaluated(tenantId);
+    await repository.markEvaluated(tenantId, new Date());
     const stillFailed = await repository.listTenantsAtRisk('2026-05-31');
     await repository.updateDelivery(
       { ...loaded.delivery, state: 'delivered' },
@@ -308,7 +308,7 @@ describe('EvidenceRepository', () => {
     const imported = importedFor(tenantId, text);
     imported.deliveries = [];
     await repository.importEvidence(imported, text);
-    await repository.markEvaluated(tenantId);
+    await repository.markEvaluated(tenantId, new Date());
 
     const dayBefore = await repository.listTenantsAtRisk('2026-07-09');
     const sameDay = await repository.listTenantsAtRisk('2026-07-10');
@@ -341,5 +341,27 @@ describe('EvidenceRepository', () => {
 
     expect(afterWarning).toContain(tenantId);
     expect(afterHealthy).not.toContain(tenantId);
+  });
+
+  it('keeps evidence imported after the evaluation loaded its input', async () => {
+    const tenantId = randomTenant();
+    await repository.importEvidence(importedFor(tenantId), packageText);
+    const loaded = await repository.getDelivery(
+      tenantId,
+      'connector-delivery-demo-001',
+    );
+    if (!loaded) {
+      throw new Error('the imported delivery is missing');
+    }
+    await repository.updateDelivery(
+      { ...loaded.delivery, state: 'delivered' },
+      loaded.version,
+    );
+
+    await repository.markEvaluated(tenantId, new Date('2026-05-31T23:59:59Z'));
+
+    expect(await repository.listTenantsAtRisk('2026-06-01')).toContain(
+      tenantId,
+    );
   });
 });
