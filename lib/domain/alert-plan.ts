@@ -5,7 +5,7 @@
 import { deriveId, sha256Hex } from './digest.ts';
 import type { HealthReport, HealthState } from './model.ts';
 
-/** What the service last published for a tenant. */
+/** The last notice that the service published for a tenant. */
 export interface AlertState {
   tenantId: string;
   lastKind: AlertKind;
@@ -141,8 +141,8 @@ function suppressionOf(
 }
 
 /**
- * Plans the alert for a report, or returns `undefined` when nothing needs to
- * be said: the tenant is healthy and its last notice was not an alert.
+ * Plans the alert for a report, or returns `undefined` when no notice is
+ * needed: the tenant is healthy and its last notice was not an alert.
  */
 export function planAlert(input: AlertPlanInput): AlertPlan | undefined {
   const { report, state } = input;
@@ -161,9 +161,9 @@ export function planAlert(input: AlertPlanInput): AlertPlan | undefined {
 
   const suppression = suppressionOf(input, dedupKey);
   // A plan to publish takes its id from the findings and the last stored
-  // publication, not from the report: when a publication's record was lost,
-  // the next evaluation publishes the same id again and the consumer skips
-  // the routes that already have it. A suppression is recorded per report.
+  // publication, not from the report. So when a publication's record was
+  // lost, the next evaluation publishes the same id again, and the consumer
+  // skips the routes that already have it. A suppression is per report.
   const alertPlanId = suppression
     ? deriveId('ap', report.tenantId, report.reportId, kind, 'suppressed')
     : deriveId(
