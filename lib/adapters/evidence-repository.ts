@@ -12,6 +12,8 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  type QueryCommandInput,
+  type QueryCommandOutput,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -105,28 +107,59 @@ export class EvidenceRepository {
     return Item ? stripKeys<T>(Item) : undefined;
   }
 
-  async #query<T>(tenantId: string, prefix: string): Promise<T[]> {
-    const items: T[] = [];
+  /** Runs a query on the table, page by page, and returns every page. */
+  async #queryPages(
+    input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>,
+  ): Promise<QueryCommandOutput[]> {
+    const pages: QueryCommandOutput[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.#documents.send(
         new QueryCommand({
+          ...input,
           TableName: this.#tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: {
-            ':pk': tenantKey(tenantId),
-            ':prefix': prefix,
-          },
-          ConsistentRead: true,
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of page.Items ?? []) {
-        items.push(stripKeys<T>(item));
-      }
+      pages.push(page);
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return items;
+    return pages;
+  }
+
+  /** Reads a tenant's records whose sort key starts with `prefix`. */
+  async #query<T>(tenantId: string, prefix: string): Promise<T[]> {
+    const pages = await this.#queryPages(this.#prefixQuery(tenantId, prefix));
+    return pages.flatMap((page) => (page.Items ?? []).map(stripKeys<T>));
+  }
+
+  #prefixQuery(tenantId: string, prefix: string) {
+    return {
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: {
+        ':pk': tenantKey(tenantId),
+        ':prefix': prefix,
+      },
+      ConsistentRead: true,
+    };
+  }
+
+  /**
+   * Runs a conditional write. Returns false when its condition failed and
+   * rethrows any other error.
+   */
+  async #writeUnlessConditionFails(
+    write: () => Promise<unknown>,
+  ): Promise<boolean> {
+    try {
+      await write();
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) {
+        return false;
+      }
+      throw error;
+    }
   }
 
   /** Inserts a record unless one with the same key exists; returns whether it did. */
@@ -135,21 +168,15 @@ export class EvidenceRepository {
     sk: string,
     record: object,
   ): Promise<boolean> {
-    try {
-      await this.#documents.send(
+    return this.#writeUnlessConditionFails(() =>
+      this.#documents.send(
         new PutCommand({
           TableName: this.#tableName,
           Item: { ...record, pk: tenantKey(tenantId), sk },
           ConditionExpression: NOT_EXISTS,
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) {
-        return false;
-      }
-      throw error;
-    }
+      ),
+    );
   }
 
   #newItem(tenantId: string, sk: string, record: object) {
@@ -166,10 +193,6 @@ export class EvidenceRepository {
    * Stores every record of an imported package in one transaction, so either
    * all of them are written or none. Returns `unchanged` when the same file
    * was imported for the tenant before.
-   *
-   * TODO: a changed package for a stored closeout is rejected, because there
-   * is no revision of closeout evidence yet; so an accepted risk can be
-   * renewed only under a new closeout id or tenant.
    */
   async importEvidence(
     imported: ImportedEvidence,
@@ -303,25 +326,15 @@ export class EvidenceRepository {
 
   /** Lists every tenant through the registry index. */
   async listTenants(): Promise<TenantRecord[]> {
-    const tenants: TenantRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.#documents.send(
-        new QueryCommand({
-          TableName: this.#tableName,
-          IndexName: TABLE_KEYS.registryIndex,
-          KeyConditionExpression: '#gpk = :registry',
-          ExpressionAttributeNames: { '#gpk': TABLE_KEYS.registryPartitionKey },
-          ExpressionAttributeValues: { ':registry': TENANT_REGISTRY },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        tenants.push(stripKeys<TenantRecord>(item));
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return tenants;
+    const pages = await this.#queryPages({
+      IndexName: TABLE_KEYS.registryIndex,
+      KeyConditionExpression: '#gpk = :registry',
+      ExpressionAttributeNames: { '#gpk': TABLE_KEYS.registryPartitionKey },
+      ExpressionAttributeValues: { ':registry': TENANT_REGISTRY },
+    });
+    return pages.flatMap((page) =>
+      (page.Items ?? []).map(stripKeys<TenantRecord>),
+    );
   }
 
   /** Reads everything that a health evaluation of the tenant needs. */
@@ -352,32 +365,25 @@ export class EvidenceRepository {
    * unresolved alerts and evidence that no evaluation has seen yet.
    */
   async listTenantsAtRisk(date: string): Promise<string[]> {
-    const tenants = new Set<string>();
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.#documents.send(
-        new QueryCommand({
-          TableName: this.#tableName,
-          IndexName: TABLE_KEYS.registryIndex,
-          KeyConditionExpression: '#gpk = :risk AND #gsk < :after',
-          ExpressionAttributeNames: {
-            '#gpk': TABLE_KEYS.registryPartitionKey,
-            '#gsk': TABLE_KEYS.registrySortKey,
-          },
-          // Sort keys start with the date, and "$" sorts after every "#".
-          ExpressionAttributeValues: {
-            ':risk': RISK_REGISTRY,
-            ':after': `${date}$`,
-          },
-          ProjectionExpression: 'tenantId',
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        tenants.add(String(item.tenantId));
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const pages = await this.#queryPages({
+      IndexName: TABLE_KEYS.registryIndex,
+      KeyConditionExpression: '#gpk = :risk AND #gsk < :after',
+      ExpressionAttributeNames: {
+        '#gpk': TABLE_KEYS.registryPartitionKey,
+        '#gsk': TABLE_KEYS.registrySortKey,
+      },
+      // Sort keys start with the date, and "$" sorts after every "#".
+      ExpressionAttributeValues: {
+        ':risk': RISK_REGISTRY,
+        ':after': `${date}$`,
+      },
+      ProjectionExpression: 'tenantId',
+    });
+    const tenants = new Set(
+      pages.flatMap((page) =>
+        (page.Items ?? []).map((item) => String(item.tenantId)),
+      ),
+    );
     return [...tenants].sort();
   }
 
@@ -387,8 +393,8 @@ export class EvidenceRepository {
    * seen, stays on it.
    */
   async markEvaluated(tenantId: string, loadedAt: Date): Promise<void> {
-    try {
-      await this.#documents.send(
+    await this.#writeUnlessConditionFails(() =>
+      this.#documents.send(
         new UpdateCommand({
           TableName: this.#tableName,
           Key: { pk: tenantKey(tenantId), sk: SORT_KEYS.unevaluated },
@@ -401,12 +407,8 @@ export class EvidenceRepository {
           },
           ExpressionAttributeValues: { ':loadedAt': loadedAt.toISOString() },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) {
-        throw error;
-      }
-    }
+      ),
+    );
   }
 
   /**
@@ -506,17 +508,9 @@ export class EvidenceRepository {
         },
       });
     }
-    try {
-      await this.#documents.send(
-        new TransactWriteCommand({ TransactItems: items }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) {
-        return false;
-      }
-      throw error;
-    }
+    return this.#writeUnlessConditionFails(() =>
+      this.#documents.send(new TransactWriteCommand({ TransactItems: items })),
+    );
   }
 
   getAlertPlan(tenantId: string, alertPlanId: string) {
@@ -531,8 +525,8 @@ export class EvidenceRepository {
   async putAlertDeliveryEvidence(
     evidence: AlertDeliveryEvidence,
   ): Promise<boolean> {
-    try {
-      await this.#documents.send(
+    return this.#writeUnlessConditionFails(() =>
+      this.#documents.send(
         new PutCommand({
           TableName: this.#tableName,
           Item: {
@@ -545,14 +539,8 @@ export class EvidenceRepository {
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: { ':delivered': 'delivered' },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) {
-        return false;
-      }
-      throw error;
-    }
+      ),
+    );
   }
 
   getAlertDeliveryEvidence(
@@ -653,26 +641,11 @@ export class EvidenceRepository {
   }
 
   async #countExecutions(tenantId: string, runId: string): Promise<number> {
-    let count = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.#documents.send(
-        new QueryCommand({
-          TableName: this.#tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: {
-            ':pk': tenantKey(tenantId),
-            ':prefix': SORT_PREFIXES.execution(runId),
-          },
-          Select: 'COUNT',
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      count += page.Count ?? 0;
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return count;
+    const pages = await this.#queryPages({
+      ...this.#prefixQuery(tenantId, SORT_PREFIXES.execution(runId)),
+      Select: 'COUNT',
+    });
+    return pages.reduce((count, page) => count + (page.Count ?? 0), 0);
   }
 
   async #completeRunIfDone(
@@ -683,8 +656,8 @@ export class EvidenceRepository {
   ): Promise<void> {
     const processed = await this.#countExecutions(tenantId, runId);
     const done = processed >= runSize;
-    try {
-      await this.#documents.send(
+    await this.#writeUnlessConditionFails(() =>
+      this.#documents.send(
         new UpdateCommand({
           TableName: this.#tableName,
           Key: { pk: tenantKey(tenantId), sk: SORT_KEYS.workerRun(runId) },
@@ -700,12 +673,8 @@ export class EvidenceRepository {
             ...(done && { ':completed': 'completed', ':at': completedAt }),
           },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) {
-        throw error;
-      }
-    }
+      ),
+    );
   }
 
   /** Stores a dead-lettered message once; false when it was stored before. */
@@ -755,12 +724,12 @@ export class EvidenceRepository {
   }
 
   /**
-   * Replaces a delivery if nobody changed it since it was read at `version`.
+   * Replaces a delivery unless it changed since it was read at `version`.
    * Returns false when it was changed, so the caller re-reads it.
    */
   async updateDelivery(delivery: Delivery, version: number): Promise<boolean> {
-    try {
-      await this.#documents.send(
+    return this.#writeUnlessConditionFails(() =>
+      this.#documents.send(
         new PutCommand({
           TableName: this.#tableName,
           Item: {
@@ -777,14 +746,8 @@ export class EvidenceRepository {
           ConditionExpression: 'version = :version',
           ExpressionAttributeValues: { ':version': version },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) {
-        return false;
-      }
-      throw error;
-    }
+      ),
+    );
   }
 }
 
