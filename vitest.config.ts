@@ -15,8 +15,10 @@ export default defineConfig({
           name: 'unit',
           include: ['test/**/*.test.ts'],
           exclude: [...AWS_TESTS, 'test/deployed/**'],
-          // Synthesizing the stack bundles every function with esbuild.
+          // Synthesizing the stack bundles every function with esbuild, and
+          // a test that synthesizes a stack of its own takes seconds too.
           hookTimeout: 120_000,
+          testTimeout: 60_000,
         },
       },
       {

@@ -10,7 +10,7 @@
 export interface FieldIssue {
   /** JSON path of the value, such as `$.retention_review.retention_until`. */
   path: string;
-  /** What was expected there and, where known, what was received. */
+  /** The expected value and, where known, the value received. */
   message: string;
 }
 

@@ -5,7 +5,7 @@ import { ValidationError } from '../errors.ts';
 const utc = tz('UTC');
 
 /**
- * Checks that `zone` is an IANA time zone name that this runtime knows.
+ * Checks that `zone` is an IANA time zone name that this runtime supports.
  *
  * @throws ValidationError naming the zone when it is unknown.
  */

@@ -80,7 +80,7 @@ export type DeliveryState =
   | 'undeliverable'
   | 'exhausted';
 
-/** How the last attempt of a delivery ended. */
+/** Outcome of the last attempt of a delivery. */
 export interface AttemptOutcome {
   at: string;
   classification: 'delivered' | 'retryable' | 'not_retryable';

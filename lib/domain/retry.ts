@@ -77,9 +77,9 @@ export function parseRetryAfter(
   if (/^\d+$/.test(trimmed)) {
     return Number.parseInt(trimmed, 10);
   }
-  // An HTTP date names the day or month in letters and has a clock time;
-  // anything else, such as "1.5" or "-5", is invalid even where Date.parse
-  // would read it as some date.
+  // An HTTP date names the day or month in letters and has a clock time.
+  // Anything else, such as "1.5" or "-5", is invalid, even where Date.parse
+  // would read it as a date.
   if (!/[A-Za-z]{3}/.test(trimmed) || !/\d{2}:\d{2}:\d{2}/.test(trimmed)) {
     return undefined;
   }

@@ -1,9 +1,9 @@
 /**
  * Risk dates of evidence: the calendar date from which the scheduled
  * evaluation must look at a record. A closeout is at risk from the day its
- * retention may raise a finding; a failed delivery and an unresolved alert
+ * retention may raise a finding. A failed delivery and an unresolved alert
  * are at risk at once. Evidence that can raise no finding, such as an
- * approved closeout under legal hold, is never at risk, so the evaluation's
+ * approved closeout under legal hold, is never at risk. So the evaluation's
  * cost grows with the evidence at risk, not with every tenant.
  */
 import { hasValidDigest } from './health.ts';

@@ -4,7 +4,7 @@ import { mapEvidencePackage } from '../domain/import-package.ts';
 import { ValidationError } from '../errors.ts';
 import { parseInput, parseJson } from '../validation.ts';
 
-/** Largest package file accepted, in bytes; a DynamoDB item holds 400 KB. */
+/** Largest package file accepted, in bytes; a DynamoDB item is at most 400 KB. */
 export const MAX_PACKAGE_BYTES = 300_000;
 
 const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;

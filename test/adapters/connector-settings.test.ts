@@ -25,7 +25,7 @@ async function createSecret(name: string, value: string) {
   return { secretName, secretArn: created.ARN ?? '' };
 }
 
-/** Returns a webhook URL whose random path stands in for a credential. */
+/** Returns a webhook URL whose random path acts as a credential. */
 function secretWebhookUrl(): string {
   return `https://hooks.example.com/services/${randomUUID()}`;
 }

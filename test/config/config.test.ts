@@ -10,7 +10,7 @@ import { ConfigurationError } from '#lib/errors.ts';
 const SECRET_ARN =
   'arn:aws:secretsmanager:eu-west-1:123456789012:secret:closeout-health/prod/grc-AbCdEf';
 
-/** Returns a webhook URL whose random path stands in for a credential. */
+/** Returns a webhook URL whose random path acts as a credential. */
 function secretWebhookUrl(): string {
   return `https://hooks.example.com/services/${randomUUID()}`;
 }

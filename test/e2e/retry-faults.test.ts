@@ -1,9 +1,10 @@
 /**
  * Fault test of the retry engine. A receiver fails about a third of the
  * requests, responds to some after the connector's timeout and is restarted
- * once; one worker process is killed in the middle of a batch. Afterwards a
- * ledger accounts for every delivery: accepted exactly once by the receiver,
- * or exhausted with nothing accepted. Nothing is missing or duplicated.
+ * once. One worker process is killed in the middle of a batch. Afterwards a
+ * ledger accounts for every delivery: accepted exactly once by the
+ * receiver, or exhausted with nothing accepted. Nothing is missing or
+ * duplicated.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';

@@ -52,6 +52,6 @@ async function readLogGroup(
       lines.push(`${time} ${event.message?.trimEnd() ?? ''}`);
     }
   }
-  const kept = lines.slice(-MAX_EVENTS_PER_GROUP);
-  return `== ${logGroupName} (${kept.length} of ${lines.length} events)\n${kept.join('\n')}\n`;
+  const latest = lines.slice(-MAX_EVENTS_PER_GROUP);
+  return `== ${logGroupName} (${latest.length} of ${lines.length} events)\n${latest.join('\n')}\n`;
 }
